@@ -1,0 +1,113 @@
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
+from rest_framework_api_key.admin import APIKeyModelAdmin
+from rest_framework_api_key.models import APIKey
+
+from .models import ApiKey, Membership, Role, Unit, scope_choices
+from .policy import Actor, can_manage_catalogues, units_visible_to
+from .services import api_key_revoke
+
+admin.site.site_header = _("Cổng giám sát chuyển đổi số")
+admin.site.site_title = _("DX Portal")
+admin.site.index_title = _("Quản trị")
+admin.site.unregister(APIKey)
+
+
+class CatalogueAdmin(admin.ModelAdmin):
+    """Only administrators change catalogues; others may at most view what the policy lets them see."""
+
+    def has_add_permission(self, request):
+        return can_manage_catalogues(Actor.from_request(request)) and super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return can_manage_catalogues(Actor.from_request(request)) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return can_manage_catalogues(Actor.from_request(request)) and super().has_delete_permission(request, obj)
+
+
+@admin.register(Unit)
+class UnitAdmin(CatalogueAdmin):
+    list_display = ["code", "name", "kind", "parent", "valid_from", "valid_to", "successor"]
+    list_filter = ["kind", "valid_to"]
+    search_fields = ["code", "name", "name_en"]
+    list_select_related = ["parent", "successor"]
+    autocomplete_fields = ["parent", "successor"]
+    readonly_fields = ["path"]
+
+    def get_queryset(self, request):
+        return units_visible_to(Actor.from_request(request), super().get_queryset(request))
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 1
+    autocomplete_fields = ["unit"]
+
+
+admin.site.unregister(get_user_model())
+
+
+@admin.register(get_user_model())
+class PortalUserAdmin(UserAdmin):
+    inlines = [MembershipInline]
+    list_display = ["username", "get_full_name", "email", "role_label", "is_active", "is_staff"]
+    list_filter = ["groups", "is_active", "is_staff"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("groups")
+
+    @admin.display(description=_("vai trò"))
+    def role_label(self, obj):
+        names = {group.name for group in obj.groups.all()}
+        return ", ".join(str(role.label) for role in Role if role.value in names) or "—"
+
+
+class ApiKeyForm(forms.ModelForm):
+    scopes = forms.MultipleChoiceField(
+        label=_("quyền"), choices=scope_choices, widget=forms.CheckboxSelectMultiple, required=False
+    )
+
+    class Meta:
+        model = ApiKey
+        fields = ["name", "service_account", "units", "scopes", "expiry_date", "revoked"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        accounts = get_user_model().objects.filter(groups__name=Role.EXTERNAL_SYSTEM.value)
+        self.fields["service_account"].queryset = accounts
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(APIKeyModelAdmin):
+    form = ApiKeyForm
+    list_display = ["prefix", "name", "service_account", "created", "expiry_date", "_has_expired", "revoked",
+                    "last_used_at"]
+    list_select_related = ["service_account"]
+    list_filter = ["revoked", "created"]
+    filter_horizontal = ["units"]
+    actions = ["revoke_selected"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return (*super().get_readonly_fields(request, obj), "last_used_at")
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.save()
+            return
+        secret = ApiKey.objects.assign_key(obj)
+        obj.save()
+        messages.warning(
+            request,
+            _("Khóa API của %(name)s là: %(key)s — hãy lưu lại ngay, khóa sẽ không hiển thị lần nữa.")
+            % {"name": obj.name, "key": secret},
+        )
+
+    @admin.action(description=_("Thu hồi các khóa đã chọn"))
+    def revoke_selected(self, request, queryset):
+        for api_key in queryset.filter(revoked=False):
+            api_key_revoke(api_key=api_key)
+        messages.success(request, _("Đã thu hồi các khóa đã chọn."))

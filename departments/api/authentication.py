@@ -1,0 +1,38 @@
+"""`Authorization: Api-Key <key>` for external systems; the request then acts as the key's service account."""
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import authentication, exceptions
+
+from ..models import ApiKey
+from ..services import api_key_record_use
+
+KEYWORD = "Api-Key"
+
+
+class ApiKeyAuthentication(authentication.BaseAuthentication):
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).decode("latin-1")
+        keyword, _sep, secret = header.partition(" ")
+        if keyword != KEYWORD:
+            return None
+        api_key = self._usable_key(secret.strip())
+        api_key_record_use(api_key=api_key)
+        return api_key.service_account, api_key
+
+    def authenticate_header(self, request):
+        return KEYWORD
+
+    def _usable_key(self, secret):
+        prefix = secret.partition(".")[0]
+        api_key = ApiKey.objects.select_related("service_account").filter(prefix=prefix).first()
+        if api_key is None or not api_key.is_valid(secret):
+            raise exceptions.AuthenticationFailed(_("Khóa API không hợp lệ."), code="api_key_invalid")
+        if api_key.revoked:
+            raise exceptions.AuthenticationFailed(_("Khóa API đã bị thu hồi."), code="api_key_revoked")
+        if api_key.has_expired:
+            raise exceptions.AuthenticationFailed(_("Khóa API đã hết hạn."), code="api_key_expired")
+        if not api_key.service_account.is_active:
+            raise exceptions.AuthenticationFailed(
+                _("Tài khoản hệ thống của khóa API đã bị khóa."), code="api_key_account_inactive"
+            )
+        return api_key

@@ -1,0 +1,152 @@
+"""The organisation: units, who belongs to them, and the API keys external systems use."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q, Value
+from django.db.models.functions import Concat, Substr
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework_api_key.models import AbstractAPIKey, APIKeyManager
+
+
+class UnitKind(models.TextChoices):
+    PROVINCE = "province", _("Tỉnh, thành phố")
+    DEPARTMENT = "department", _("Sở, ban, ngành")
+    AGENCY = "agency", _("Cơ quan, đơn vị trực thuộc")
+    DISTRICT = "district", _("Huyện, thành phố thuộc tỉnh")
+    COMMUNE = "commune", _("Xã, phường, thị trấn")
+
+
+class Role(models.TextChoices):
+    """A person's role; stored as membership of the Django group with the same name."""
+
+    ADMIN = "administrator", _("Quản trị viên")
+    REVIEWER = "reviewer", _("Người duyệt cấp tỉnh")
+    STAFF = "department_staff", _("Cán bộ đơn vị")
+    EXTERNAL_SYSTEM = "external_system", _("Hệ thống bên ngoài")
+
+
+class UnitQuerySet(models.QuerySet):
+    def valid_on(self, day):
+        """Return the units that existed on `day`."""
+        return self.filter(valid_from__lte=day).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+
+    def subtrees_of(self, units):
+        """Return `units` and everything below them in the tree."""
+        condition = Q(pk__in=[])
+        for path in units.values_list("path", flat=True):
+            condition |= Q(path__startswith=path)
+        return self.filter(condition)
+
+
+class Unit(models.Model):
+    code = models.CharField(
+        _("mã"), max_length=40, unique=True, help_text=_("Mã định danh của đơn vị, ví dụ T36-STTTT.")
+    )
+    name = models.CharField(_("tên"), max_length=255)
+    name_en = models.CharField(_("tên tiếng Anh"), max_length=255, blank=True)
+    kind = models.CharField(_("loại"), max_length=20, choices=UnitKind.choices)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("đơn vị cấp trên"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="children",
+    )
+    valid_from = models.DateField(_("hiệu lực từ"), default=timezone.localdate)
+    valid_to = models.DateField(_("hiệu lực đến"), null=True, blank=True)
+    successor = models.ForeignKey(
+        "self", verbose_name=_("đơn vị kế thừa"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="predecessors",
+        help_text=_("Đơn vị tiếp nhận dữ liệu khi đơn vị này sáp nhập hoặc giải thể."),
+    )
+    # Materialised path of codes ("/T36/T36-STTTT/"): a whole subtree is one indexed prefix filter.
+    path = models.CharField(max_length=1000, editable=False, db_index=True)
+
+    objects = UnitQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("đơn vị")
+        verbose_name_plural = _("đơn vị")
+        ordering = ["path"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=F("valid_from")),
+                name="unit_valid_to_after_valid_from",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.code})"
+
+    def save(self, *args, **kwargs):
+        old_path = self.path
+        self.path = f"{self.parent.path if self.parent_id else '/'}{self.code}/"
+        super().save(*args, **kwargs)
+        if old_path and old_path != self.path:
+            # Re-parenting or renaming moves the subtree in one statement.
+            Unit.objects.filter(path__startswith=old_path).exclude(pk=self.pk).update(
+                path=Concat(Value(self.path), Substr("path", len(old_path) + 1))
+            )
+
+    def is_valid_on(self, day):
+        return self.valid_from <= day and (self.valid_to is None or self.valid_to >= day)
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("người dùng"), on_delete=models.CASCADE,
+        related_name="memberships",
+    )
+    unit = models.ForeignKey(Unit, verbose_name=_("đơn vị"), on_delete=models.CASCADE, related_name="memberships")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("thành viên đơn vị")
+        verbose_name_plural = _("thành viên đơn vị")
+        constraints = [models.UniqueConstraint(fields=["user", "unit"], name="membership_unique_user_unit")]
+
+    def __str__(self):
+        return f"{self.user} @ {self.unit.code}"
+
+
+class ApiResource(models.TextChoices):
+    """What an API key may be scoped to; each resource has a read and a write scope."""
+
+    UNITS = "units", _("Đơn vị")
+    INDICATORS = "indicators", _("Chỉ tiêu, khung chỉ tiêu")
+    INDICATOR_VALUES = "indicator-values", _("Số liệu chỉ tiêu")
+    PROCEDURES = "procedures", _("Thủ tục hành chính")
+    DOSSIERS = "dossiers", _("Hồ sơ")
+    PROCEDURE_STATS = "procedure-stats", _("Thống kê giải quyết hồ sơ")
+    REPORTS = "reports", _("Báo cáo")
+
+
+def scope_choices():
+    """Return ("units:read", "Đơn vị — đọc") pairs for every resource and access."""
+    choices = []
+    for resource in ApiResource:
+        choices.append((f"{resource.value}:read", f"{resource.label} — {_('đọc')}"))
+        choices.append((f"{resource.value}:write", f"{resource.label} — {_('ghi')}"))
+    return choices
+
+
+class ApiKey(AbstractAPIKey):
+    """A hashed API key for one external system, scoped by resource and bound to units."""
+
+    service_account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("tài khoản hệ thống"), on_delete=models.PROTECT,
+        related_name="api_keys", help_text=_("Nhật ký kiểm toán ghi tên hệ thống qua tài khoản này."),
+    )
+    units = models.ManyToManyField(
+        Unit, verbose_name=_("đơn vị được phép"), related_name="api_keys", blank=True,
+        help_text=_("Khóa chỉ đọc, ghi dữ liệu của các đơn vị này và đơn vị cấp dưới."),
+    )
+    scopes = models.JSONField(_("quyền"), default=list, blank=True)
+    last_used_at = models.DateTimeField(_("lần dùng gần nhất"), null=True, blank=True, editable=False)
+
+    objects = APIKeyManager()
+
+    class Meta(AbstractAPIKey.Meta):
+        verbose_name = _("khóa API")
+        verbose_name_plural = _("khóa API")
+
+    def allows(self, resource, access):
+        return f"{resource}:{access}" in self.scopes

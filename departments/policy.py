@@ -1,0 +1,137 @@
+"""The access policy: the one place that decides who may see and change what.
+
+Every queryset a person or an API key sees goes through a function here: the admin, the API and
+the reports all ask the same questions. An `Actor` is a person (session) or an external system
+(API key acting for its service account).
+
+- administrator: everything, including catalogues, units, users, schedules and keys.
+- provincial reviewer: sees everything; reviews entries; changes no values.
+- department staff: sees and edits the data of its units (and the units below them); sees other
+  units' data only once approved.
+- external system: only through an API key, limited to the key's scopes and units.
+"""
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from django.db.models import Q
+
+from .models import ApiKey, Role, Unit
+
+ROLE_PRECEDENCE = [Role.ADMIN, Role.REVIEWER, Role.STAFF, Role.EXTERNAL_SYSTEM]
+
+
+def role_of(user):
+    """Return the user's role, the strongest of their groups, or None."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return None
+    if user.is_superuser:
+        return Role.ADMIN
+    names = {group.name for group in user.groups.all()}
+    return next((role for role in ROLE_PRECEDENCE if role.value in names), None)
+
+
+@dataclass(eq=False)
+class Actor:
+    user: object
+    api_key: ApiKey | None = None
+
+    @classmethod
+    def from_request(cls, request):
+        """Return the request's actor, built once per request so its role and scope are read once."""
+        auth = getattr(request, "auth", None)
+        api_key = auth if isinstance(auth, ApiKey) else None
+        actor = getattr(request, "_dx_actor", None)
+        if actor is None or actor.user is not request.user or actor.api_key is not api_key:
+            actor = cls(user=request.user, api_key=api_key)
+            request._dx_actor = actor
+        return actor
+
+    @cached_property
+    def role(self):
+        if self.api_key is not None:
+            return Role.EXTERNAL_SYSTEM
+        return role_of(self.user)
+
+    @property
+    def is_admin(self):
+        return self.role == Role.ADMIN
+
+    @property
+    def is_reviewer(self):
+        return self.role == Role.REVIEWER
+
+    @property
+    def sees_everything(self):
+        return self.role in (Role.ADMIN, Role.REVIEWER)
+
+    @cached_property
+    def home_units(self):
+        """Return the units this actor acts for directly (memberships, or the key's units)."""
+        if self.api_key is not None:
+            return self.api_key.units.all()
+        if self.user is None or not self.user.is_authenticated:
+            return Unit.objects.none()
+        return Unit.objects.filter(memberships__user=self.user)
+
+    @cached_property
+    def scope_unit_ids(self):
+        """Return the ids of the units whose data this actor owns, or None for all units."""
+        if self.sees_everything:
+            return None
+        if self.role not in (Role.STAFF, Role.EXTERNAL_SYSTEM):
+            return frozenset()
+        return frozenset(Unit.objects.subtrees_of(self.home_units).values_list("pk", flat=True))
+
+
+def units_visible_to(actor, queryset=None):
+    """Return the units the actor may see: all for reviewers and admins, else its own subtree."""
+    queryset = Unit.objects.all() if queryset is None else queryset
+    return restrict_to_scope(actor, queryset, unit_field="")
+
+
+def restrict_to_scope(actor, queryset, *, unit_field="unit"):
+    """Return the rows of `queryset` that belong to units in the actor's scope."""
+    if actor.role is None:
+        return queryset.none()
+    ids = actor.scope_unit_ids
+    if ids is None:
+        return queryset
+    lookup = f"{unit_field}__pk__in" if unit_field else "pk__in"
+    return queryset.filter(**{lookup: ids})
+
+
+def restrict_reviewed_data(actor, queryset, *, published, unit_field="unit"):
+    """Return the rows the actor may see: all of its scope, plus `published` (a Q) rows of other units."""
+    if actor.role is None:
+        return queryset.none()
+    ids = actor.scope_unit_ids
+    if ids is None:
+        return queryset
+    return queryset.filter(Q(**{f"{unit_field}__pk__in": ids}) | published)
+
+
+def can_edit_unit_data(actor, unit):
+    """May the actor enter or change data for this unit? Reviewers never change values."""
+    if actor.role == Role.ADMIN:
+        return True
+    if actor.role not in (Role.STAFF, Role.EXTERNAL_SYSTEM):
+        return False
+    return unit.pk in actor.scope_unit_ids
+
+
+def can_review(actor):
+    """May the actor approve, return or reopen entries?"""
+    return actor.role in (Role.REVIEWER, Role.ADMIN)
+
+
+def can_manage_catalogues(actor):
+    """May the actor edit catalogues, units, users, schedules and API keys?"""
+    return actor.role == Role.ADMIN
+
+
+def key_allows(actor, resource, access):
+    """May this request touch `resource` with `access` ("read"/"write")? People: yes; keys: by scope."""
+    if actor.api_key is None:
+        return True
+    return actor.api_key.allows(resource, access)

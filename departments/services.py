@@ -1,0 +1,148 @@
+"""Writes for the organisation: roles, memberships, units and API keys."""
+
+from datetime import timedelta
+
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from .models import ApiKey, Membership, Role, Unit
+
+# Apps whose every permission the administrator role holds.
+ADMIN_APPS = [
+    "auth", "departments", "indicators", "procedures", "reports", "django_celery_beat", "axes",
+]
+# The project's own apps: reviewers may view everything in them.
+DOMAIN_APPS = ["departments", "indicators", "procedures", "reports"]
+# Extra permissions by role, as "app_label.codename"; codenames that do not exist yet are skipped.
+ROLE_EXTRA_PERMISSIONS = {
+    Role.STAFF: [
+        "departments.view_unit",
+        "indicators.view_framework", "indicators.view_indicator", "indicators.view_target",
+        "indicators.view_indicatorvalue", "indicators.add_indicatorvalue",
+        "indicators.change_indicatorvalue",
+        "procedures.view_procedure", "procedures.change_procedure", "procedures.view_dossier",
+        "reports.view_report", "reports.add_report",
+    ],
+    Role.REVIEWER: ["reports.add_report", "indicators.change_indicatorvalue"],
+    Role.EXTERNAL_SYSTEM: [],
+}
+# Staff-side roles log in to the admin; external systems act only through API keys.
+ADMIN_SITE_ROLES = {Role.ADMIN, Role.REVIEWER, Role.STAFF}
+# Last use is written at most this often per key, so a busy key does not write on every request.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def _permissions_matching(codes):
+    condition = Q(pk__in=[])
+    for code in codes:
+        app_label, codename = code.split(".", 1)
+        condition |= Q(content_type__app_label=app_label, codename=codename)
+    return Permission.objects.filter(condition)
+
+
+def _last_app_with_models():
+    return [config for config in apps.get_app_configs() if config.models_module is not None][-1]
+
+
+def roles_sync(**kwargs):
+    """Create the role groups and give each its permissions; safe to run any number of times."""
+    app_config = kwargs.get("app_config")
+    if app_config is not None and app_config is not _last_app_with_models():
+        return  # run once per migrate, after every app's permissions exist
+    groups = {role: Group.objects.get_or_create(name=role.value)[0] for role in Role}
+    groups[Role.ADMIN].permissions.set(Permission.objects.filter(content_type__app_label__in=ADMIN_APPS))
+    reviewer_views = Permission.objects.filter(
+        content_type__app_label__in=DOMAIN_APPS, codename__startswith="view_"
+    ).exclude(codename="view_apikey")  # keys are the administrators' business
+    reviewer_extra = _permissions_matching(ROLE_EXTRA_PERMISSIONS[Role.REVIEWER])
+    groups[Role.REVIEWER].permissions.set(reviewer_views | reviewer_extra)
+    groups[Role.STAFF].permissions.set(_permissions_matching(ROLE_EXTRA_PERMISSIONS[Role.STAFF]))
+    groups[Role.EXTERNAL_SYSTEM].permissions.clear()
+
+
+@transaction.atomic
+def user_set_role(*, user, role):
+    """Make `role` the user's only role and set what it implies for the admin site and passwords."""
+    user.groups.remove(*Group.objects.filter(name__in=[r.value for r in Role]))
+    user.groups.add(Group.objects.get_or_create(name=Role(role).value)[0])
+    user.is_staff = role in ADMIN_SITE_ROLES
+    fields = ["is_staff"]
+    if role == Role.EXTERNAL_SYSTEM:
+        user.set_unusable_password()
+        fields.append("password")
+    user.save(update_fields=fields)
+    return user
+
+
+@transaction.atomic
+def user_upsert(*, username, role, units=(), password=None, full_name="", email=""):
+    """Create or update a user with one role and exactly the given unit memberships."""
+    user, _ = get_user_model().objects.get_or_create(username=username)
+    first, _, last = full_name.rpartition(" ")
+    user.first_name, user.last_name, user.email = first, last, email
+    if password and role != Role.EXTERNAL_SYSTEM:
+        user.set_password(password)
+    user.save()
+    user_set_role(user=user, role=role)
+    unit_ids = [unit.pk for unit in units]
+    Membership.objects.filter(user=user).exclude(unit_id__in=unit_ids).delete()
+    Membership.objects.bulk_create(
+        [Membership(user=user, unit_id=unit_id) for unit_id in unit_ids], ignore_conflicts=True
+    )
+    return user
+
+
+@transaction.atomic
+def unit_upsert(*, code, name, kind, parent=None, valid_from, valid_to=None, successor=None, name_en=""):
+    """Create or update the unit with this code."""
+    unit = Unit.objects.filter(code=code).first() or Unit(code=code)
+    unit.name, unit.name_en, unit.kind, unit.parent = name, name_en, kind, parent
+    unit.valid_from, unit.valid_to, unit.successor = valid_from, valid_to, successor
+    unit.full_clean(exclude=["path"])
+    unit.save()
+    return unit
+
+
+@transaction.atomic
+def unit_merge(*, units, into, on):
+    """Close `units` the day before `on` and name `into` as their successor; their data stays theirs."""
+    closing_day = on - timedelta(days=1)
+    for unit in units:
+        unit.valid_to, unit.successor = closing_day, into
+        unit.full_clean(exclude=["path"])
+    Unit.objects.bulk_update(units, ["valid_to", "successor"])
+    return units
+
+
+@transaction.atomic
+def api_key_create(*, name, service_account, scopes, units=(), expires_at=None):
+    """Create a key for a service account; return (key, secret). The secret is shown only now."""
+    api_key, secret = ApiKey.objects.create_key(
+        name=name, service_account=service_account, scopes=sorted(set(scopes)), expiry_date=expires_at
+    )
+    api_key.units.set(units)
+    return api_key, secret
+
+
+def api_key_revoke(*, api_key):
+    """Revoke a key for good."""
+    api_key.revoked = True
+    api_key.save(update_fields=["revoked"])
+    return api_key
+
+
+def api_key_record_use(*, api_key):
+    """Record that the key was used now, writing at most once per LAST_USED_RESOLUTION."""
+    now = timezone.now()
+    ApiKey.objects.filter(pk=api_key.pk).filter(
+        Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_RESOLUTION)
+    ).update(last_used_at=now)
+
+
+def api_keys_revoke_expired():
+    """Revoke every key past its expiry date; return how many. Running it twice changes nothing."""
+    return ApiKey.objects.filter(revoked=False, expiry_date__lt=timezone.now()).update(revoked=True)

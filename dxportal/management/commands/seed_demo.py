@@ -1,0 +1,27 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from departments import demo as departments_demo
+
+
+class Command(BaseCommand):
+    help = "Load the demo province (Nam Định 2023 and its 2025 merge into Ninh Bình); safe to run again."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--password", default=departments_demo.DEMO_PASSWORD,
+                            help="Password of the demo people (default: %(default)s).")
+        parser.add_argument("--force", action="store_true", help="Allow running with production settings.")
+
+    def handle(self, *args, password, force, **options):
+        if settings.PRODUCTION and not force:
+            raise CommandError("Refusing to load demo data with DJANGO_ENV=production; add --force if you mean it.")
+        with transaction.atomic():
+            units = departments_demo.seed_organisation()
+            users = departments_demo.seed_accounts(units, password=password)
+            api_key, secret = departments_demo.seed_demo_api_key(users["demo-system"], units)
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready: {len(units)} units, {len(users)} accounts."))
+        if secret:
+            self.stdout.write(f"demo-system API key (shown once, also in var/demo-api-key): {secret}")
+        else:
+            self.stdout.write(f"demo-system API key unchanged ({api_key.prefix}…), see var/demo-api-key")

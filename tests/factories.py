@@ -1,0 +1,88 @@
+"""factory_boy factories and the fixed cast every permission test uses."""
+
+from dataclasses import dataclass
+from datetime import date
+
+import factory
+from django.contrib.auth import get_user_model
+
+from departments.models import ApiResource, Role, Unit, UnitKind
+from departments.services import api_key_create, user_set_role
+
+PASSWORD = "correct horse battery staple"
+
+
+class UnitFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Unit
+
+    code = factory.Sequence(lambda n: f"U{n:04d}")
+    name = factory.Sequence(lambda n: f"Đơn vị {n}")
+    kind = UnitKind.DEPARTMENT
+    valid_from = date(2020, 1, 1)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = "Nguyễn"
+    last_name = factory.Sequence(lambda n: f"Văn {n}")
+    email = factory.LazyAttribute(lambda user: f"{user.username}@example.invalid")
+    password = factory.django.Password(PASSWORD)
+
+    @factory.post_generation
+    def role(user, create, extracted, **kwargs):
+        if extracted:
+            user_set_role(user=user, role=extracted)
+
+    @factory.post_generation
+    def units(user, create, extracted, **kwargs):
+        for unit in extracted or ():
+            user.memberships.create(unit=unit)
+
+
+ALL_SCOPES = [f"{resource.value}:{access}" for resource in ApiResource for access in ("read", "write")]
+
+
+def make_api_key(*, units, scopes=ALL_SCOPES, name="test-system", **kwargs):
+    """Return (api_key, secret) for a fresh external-system account."""
+    account = UserFactory(role=Role.EXTERNAL_SYSTEM, username=f"{name}-account")
+    return api_key_create(name=name, service_account=account, scopes=scopes, units=units, **kwargs)
+
+
+@dataclass
+class Cast:
+    """Healthchecks-style fixed cast: two units, their staff, a reviewer, an admin and a system."""
+
+    province: Unit
+    unit_a: Unit
+    unit_b: Unit
+    staff_a: object
+    staff_b: object
+    reviewer: object
+    admin: object
+    system_key: object
+    system_secret: str
+
+    ROLES = ("anonymous", "staff_a", "staff_b", "reviewer", "admin", "system")
+
+
+def build_cast():
+    province = UnitFactory(code="P", name="Tỉnh Thử nghiệm", kind=UnitKind.PROVINCE)
+    unit_a = UnitFactory(code="A", name="Sở A", parent=province)
+    unit_b = UnitFactory(code="B", name="Sở B", parent=province)
+    system_key, system_secret = make_api_key(units=[unit_a], name="system-a")
+    return Cast(
+        province=province,
+        unit_a=unit_a,
+        unit_b=unit_b,
+        staff_a=UserFactory(username="staff_a", role=Role.STAFF, units=[unit_a]),
+        staff_b=UserFactory(username="staff_b", role=Role.STAFF, units=[unit_b]),
+        reviewer=UserFactory(username="reviewer", role=Role.REVIEWER, units=[province]),
+        admin=UserFactory(username="admin", role=Role.ADMIN),
+        system_key=system_key,
+        system_secret=system_secret,
+    )
