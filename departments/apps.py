@@ -9,7 +9,7 @@ class DepartmentsConfig(AppConfig):
 
     def ready(self):
         from .api import schema  # noqa: F401  (registers the OpenAPI description of API keys)
-        from .services import roles_sync
+        from .services import after_migrate
 
-        # Groups and their permissions are data every installation needs: keep them in step on migrate.
-        post_migrate.connect(roles_sync, dispatch_uid="departments_roles_sync")
+        # Role groups and default schedules are data every installation needs: keep them in step.
+        post_migrate.connect(after_migrate, dispatch_uid="departments_after_migrate")

@@ -9,6 +9,7 @@ import re
 from functools import lru_cache
 
 from django.utils import translation
+from django.utils.functional import Promise
 from django.utils.translation import trans_real
 
 PLACEHOLDER = re.compile(r"(\{[A-Za-z0-9_]*\}|%\([A-Za-z0-9_]+\)[sdif]|%[sdif])")
@@ -88,7 +89,12 @@ def _translate(text, *, to_vietnamese):
 
 
 def both_languages(text):
-    """Return {"message": Vietnamese, "message_en": English} for a message rendered in the active language."""
+    """Return {"message": Vietnamese, "message_en": English} for a message, lazy or already rendered."""
+    if isinstance(text, Promise):
+        with translation.override("vi"):
+            vietnamese = str(text)
+        with translation.override("en"):
+            return {"message": vietnamese, "message_en": str(text)}
     text = str(text)
     if (translation.get_language() or "vi").startswith("vi"):
         return {"message": text, "message_en": _translate(text, to_vietnamese=False)}

@@ -3,11 +3,13 @@
 from datetime import timedelta
 
 from django.apps import apps
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
 from .models import ApiKey, Membership, Role, Unit
 
@@ -48,11 +50,27 @@ def _last_app_with_models():
     return [config for config in apps.get_app_configs() if config.models_module is not None][-1]
 
 
-def roles_sync(**kwargs):
-    """Create the role groups and give each its permissions; safe to run any number of times."""
-    app_config = kwargs.get("app_config")
+def after_migrate(app_config=None, **kwargs):
+    """Keep the data every installation needs in step: role groups and default schedules."""
     if app_config is not None and app_config is not _last_app_with_models():
         return  # run once per migrate, after every app's permissions exist
+    roles_sync()
+    default_schedules_ensure()
+
+
+def default_schedules_ensure():
+    """Create the default beat schedules that are missing; never overwrite what an admin edited."""
+    nightly, _ = CrontabSchedule.objects.get_or_create(
+        minute="0", hour="1", day_of_week="*", day_of_month="*", month_of_year="*", timezone=settings.TIME_ZONE
+    )
+    PeriodicTask.objects.get_or_create(
+        name="Thu hồi khóa API hết hạn (hằng đêm)",
+        defaults={"task": "departments.revoke_expired_api_keys", "crontab": nightly},
+    )
+
+
+def roles_sync():
+    """Create the role groups and give each its permissions; safe to run any number of times."""
     groups = {role: Group.objects.get_or_create(name=role.value)[0] for role in Role}
     groups[Role.ADMIN].permissions.set(Permission.objects.filter(content_type__app_label__in=ADMIN_APPS))
     reviewer_views = Permission.objects.filter(

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "import_export",
     "axes",
     "departments",
     "indicators",
@@ -278,3 +279,4 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)

@@ -86,3 +86,54 @@ def build_cast():
         system_key=system_key,
         system_secret=system_secret,
     )
+
+
+# --- indicators -------------------------------------------------------------------------------
+
+from indicators.models import Framework, Indicator, Pillar, Target  # noqa: E402
+
+
+class FrameworkFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Framework
+
+    code = factory.Sequence(lambda n: f"fw-{n}")
+    name = factory.Sequence(lambda n: f"Khung chỉ tiêu {n}")
+    deadline_days = 15
+
+
+class PillarFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Pillar
+
+    framework = factory.SubFactory(FrameworkFactory)
+    code = factory.Sequence(lambda n: f"pillar-{n}")
+    name = factory.Sequence(lambda n: f"Trụ cột {n}")
+
+
+class IndicatorFactory(factory.django.DjangoModelFactory):
+    """A yearly percentage reported by departments, scored against its target (the common case)."""
+
+    class Meta:
+        model = Indicator
+
+    framework = factory.SubFactory(FrameworkFactory)
+    pillar = factory.SubFactory(PillarFactory, framework=factory.SelfAttribute("..framework"))
+    code = factory.Sequence(lambda n: f"IND-{n:03d}")
+    name = factory.Sequence(lambda n: f"Chỉ tiêu {n}")
+    value_type = "percent"
+    period_type = "year"
+    unit_kinds = factory.LazyFunction(lambda: ["department"])
+    aggregation = "sum_ratio"
+    max_points = 10
+    scoring_rule = "ratio_to_target"
+
+
+class TargetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Target
+
+    indicator = factory.SubFactory(IndicatorFactory)
+    year = 2025
+    value = 80
+    decision = "Quyết định 749/QĐ-TTg"

@@ -11,15 +11,19 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
+from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from ..bilingual import both_languages
+from ..errors import BatchRejected, Conflict, ServiceError
 
 NON_FIELD_KEYS = {"non_field_errors", "__all__", "detail"}
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, ServiceError):
+        return service_error_response(exc)
     if isinstance(exc, DjangoValidationError):
         # Model validation raised inside a service is bad input too, not a server error.
         exc = exceptions.ValidationError(as_serializer_error(exc))
@@ -39,6 +43,20 @@ def exception_handler(exc, context):
         code = errors[0]["code"]
     response.data = {"status": response.status_code, "code": code, **summary, "errors": errors}
     return response
+
+
+def service_error_response(exc):
+    """Answer a domain error in the same shape, with what a conflict or a rejected batch needs."""
+    message = both_languages(exc.message)
+    body = {
+        "status": exc.status, "code": exc.code, **message,
+        "errors": [{"field": exc.field, "code": exc.code, **message}],
+    }
+    if isinstance(exc, Conflict):
+        body["current"] = exc.current
+    if isinstance(exc, BatchRejected):
+        body["summary"] = exc.summary
+    return Response(body, status=exc.status)
 
 
 def _flatten(detail, path=()):

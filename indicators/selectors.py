@@ -1,0 +1,243 @@
+"""Reads about indicators that the API, the admin and the reports share.
+
+Every queryset a person or key sees goes through `values_visible_to` (the access policy).
+Progress and completeness are a fixed number of queries, whatever the number of units.
+"""
+
+from collections import Counter
+from datetime import date
+
+from django.db.models import Avg, Count, F, OuterRef, Q, Subquery, Sum, Window
+from django.db.models.functions import RowNumber
+
+from departments.models import Unit
+from departments.policy import restrict_reviewed_data, restrict_to_scope
+
+from .models import Aggregation, AuditAction, AuditEntry, Indicator, IndicatorValue, Source, Target, ValueState
+from .periods import current_period, parse_period
+from .scoring import pick_target, points_of, status_of
+
+HUNDRED = 100
+
+
+def values_visible_to(actor, queryset=None):
+    """Return the values the actor may see: its own units' in any state, others' once approved."""
+    queryset = IndicatorValue.objects.all() if queryset is None else queryset
+    return restrict_reviewed_data(actor, queryset, published=Q(state=ValueState.APPROVED))
+
+
+def values_editable_by(actor, queryset=None):
+    """Return the values whose unit the actor may enter data for (reviewers: none)."""
+    queryset = IndicatorValue.objects.all() if queryset is None else queryset
+    if actor.is_reviewer:
+        return queryset.none()
+    return restrict_to_scope(actor, queryset)
+
+
+def units_existing_during(period, queryset=None):
+    queryset = Unit.objects.all() if queryset is None else queryset
+    return queryset.filter(valid_from__lte=period.end).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=period.start))
+
+
+def latest_approved_values(*, indicators, units, as_of):
+    """Return each (indicator, unit)'s most recent approved value whose period ended by `as_of`."""
+    ranked = IndicatorValue.objects.filter(
+        state=ValueState.APPROVED, indicator__in=indicators, unit__in=units, period_end__lte=as_of,
+    ).annotate(
+        recency=Window(RowNumber(), partition_by=[F("indicator_id"), F("unit_id")],
+                       order_by=[F("period_start").desc()]),
+    )
+    return ranked.filter(recency=1)
+
+
+def progress(*, period, framework=None, unit=None):
+    """Return progress to target for each indicator × unit, and for the province, as of a period.
+
+    `unit` limits the rows to that unit's subtree. Only approved values count, so everyone who may
+    use the portal may see this.
+    """
+    parsed = parse_period(period)
+    indicators = Indicator.objects.filter(is_active=True).select_related("framework", "pillar")
+    if framework is not None:
+        indicators = indicators.filter(framework=framework)
+    indicators = list(indicators)
+    units = units_existing_during(parsed).exclude(kind="province")
+    if unit is not None:
+        units = units.filter(path__startswith=unit.path)
+    units = list(units)
+    latest = latest_approved_values(indicators=indicators, units=units, as_of=parsed.end)
+    values = {(v.indicator_id, v.unit_id): v for v in latest.only(
+        "id", "indicator_id", "unit_id", "period", "value", "numerator", "denominator")}
+    targets = _targets_by_indicator(indicators, parsed.year)
+    rows = _unit_rows(indicators, units, values, targets, parsed.year)
+    province = _province_rows(indicators, latest, targets, parsed.year)
+    return {"period": parsed.code, "rows": rows, "province": province}
+
+
+def _targets_by_indicator(indicators, year):
+    targets = {}
+    for target in Target.objects.filter(indicator__in=indicators, year__gte=year).order_by("year"):
+        targets.setdefault(target.indicator_id, []).append(target)
+    return targets
+
+
+def _best_values(indicators, values):
+    best = {}
+    for indicator in indicators:
+        found = [v.value for (ind, _unit), v in values.items() if ind == indicator.pk and v.value is not None]
+        if found:
+            best[indicator.pk] = max(found) if indicator.direction == "higher" else min(found)
+    return best
+
+
+def _unit_rows(indicators, units, values, targets, year):
+    best = _best_values(indicators, values)
+    rows = []
+    for indicator in indicators:
+        indicator_targets = targets.get(indicator.pk, [])
+        for unit in units:
+            if not indicator.applies_to(unit):
+                continue
+            value = values.get((indicator.pk, unit.pk))
+            own = [t for t in indicator_targets if t.unit_id in (None, unit.pk)]
+            target = pick_target(indicator, own, year=year)
+            rows.append(_row(indicator, unit, value.value if value else None, target, year, best.get(indicator.pk),
+                             value_period=value.period if value else None))
+    return rows
+
+
+def _row(indicator, unit, value, target, year, best=None, value_period=None):
+    return {
+        "indicator": indicator, "unit": unit, "value": value, "value_period": value_period,
+        "target": target.value if target else None, "target_year": target.year if target else None,
+        "target_decision": target.decision if target else None,
+        "points": points_of(indicator, value, target, best=best), "max_points": indicator.max_points,
+        "status": status_of(indicator, value, target, year=year),
+    }
+
+
+def _province_rows(indicators, latest, targets, year):
+    """Roll the units' latest approved values up to the province, by each indicator's rule, in SQL."""
+    newest = IndicatorValue.objects.filter(indicator=OuterRef("indicator_id"), pk__in=latest.values("pk"))
+    newest = newest.order_by("-period_start", "-reviewed_at").values("value")[:1]
+    sums = {
+        row["indicator_id"]: row
+        for row in IndicatorValue.objects.filter(pk__in=latest.values("pk")).values("indicator_id").annotate(
+            numerator_sum=Sum("numerator"), denominator_sum=Sum("denominator"), value_sum=Sum("value"),
+            value_avg=Avg("value"), value_latest=Subquery(newest), reporting=Count("id"),
+        )
+    }
+    rows = []
+    for indicator in indicators:
+        value = _rolled_up(indicator, sums.get(indicator.pk))
+        province_targets = [t for t in targets.get(indicator.pk, []) if t.unit_id is None]
+        target = pick_target(indicator, province_targets, year=year)
+        row = _row(indicator, None, value, target, year)
+        row["reporting_units"] = sums.get(indicator.pk, {}).get("reporting", 0)
+        rows.append(row)
+    return rows
+
+
+def _rolled_up(indicator, sums):
+    if not sums:
+        return None
+    rule = indicator.aggregation
+    if rule == Aggregation.SUM_RATIO and sums["denominator_sum"]:
+        return round(sums["numerator_sum"] * HUNDRED / sums["denominator_sum"], 4)
+    if rule == Aggregation.SUM:
+        return sums["value_sum"]
+    if rule == Aggregation.LATEST:
+        return sums["value_latest"]
+    return round(sums["value_avg"], 4) if sums["value_avg"] is not None else None
+
+
+def completeness(*, period, units=None):
+    """Return, per unit that existed in the period, what was expected, submitted, on time and missing."""
+    parsed = parse_period(period)
+    indicators = list(Indicator.objects.filter(is_active=True, source=Source.MANUAL, period_type=parsed.type))
+    expected_by_kind = Counter(kind for indicator in indicators for kind in indicator.unit_kinds)
+    unit_qs = units_existing_during(parsed, units).filter(kind__in=list(expected_by_kind)).order_by("path")
+    counts = {
+        row["unit_id"]: row
+        for row in IndicatorValue.objects.filter(period=parsed.code, indicator__in=indicators, unit__in=unit_qs)
+        .values("unit_id").annotate(
+            submitted=Count("id", filter=Q(first_submitted_at__isnull=False)),
+            on_time=Count("id", filter=Q(first_submitted_at__date__lte=F("due_date"))),
+            approved=Count("id", filter=Q(state=ValueState.APPROVED)),
+        )
+    }
+    rows = []
+    for unit in unit_qs:
+        found = counts.get(unit.pk, {})
+        expected, submitted = expected_by_kind[unit.kind], found.get("submitted", 0)
+        rows.append({
+            "unit": unit, "expected": expected, "submitted": submitted, "on_time": found.get("on_time", 0),
+            "late": submitted - found.get("on_time", 0), "approved": found.get("approved", 0),
+            "missing": max(expected - submitted, 0),
+        })
+    return {"period": parsed.code, "rows": rows, "totals": _totals(rows)}
+
+
+def _totals(rows):
+    keys = ["expected", "submitted", "on_time", "late", "approved", "missing"]
+    return {key: sum(row[key] for row in rows) for key in keys}
+
+
+def last_finished_period(period_type, today):
+    """Return the code of the most recent period of this type that has ended by `today`."""
+    if period_type == "year":
+        return str(today.year - 1)
+    if period_type == "quarter":
+        quarter = (today.month - 1) // 3  # the previous quarter, 0 meaning Q4 of last year
+        return f"{today.year}Q{quarter}" if quarter else f"{today.year - 1}Q4"
+    first_of_month = date(today.year, today.month, 1)
+    return current_period("month", date.fromordinal(first_of_month.toordinal() - 1))
+
+
+def staff_tasks(*, actor, today):
+    """Return what the actor's units owe now: missing or unsent values of the last finished periods,
+    and values that came back, each with its deadline."""
+    units = list(actor.home_units.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today)))
+    indicators = list(Indicator.objects.filter(is_active=True, source=Source.MANUAL).select_related("framework"))
+    due_periods = {kind: last_finished_period(kind, today) for kind in ("month", "quarter", "year")}
+    existing = {
+        (v.indicator_id, v.unit_id, v.period): v
+        for v in IndicatorValue.objects.filter(unit__in=units, period__in=set(due_periods.values()))
+    }
+    tasks = []
+    for unit in units:
+        for indicator in indicators:
+            if not indicator.applies_to(unit):
+                continue
+            code = due_periods[indicator.period_type]
+            value = existing.get((indicator.pk, unit.pk, code))
+            if value is not None and value.state in (ValueState.SUBMITTED, ValueState.APPROVED):
+                continue
+            due = indicator.due_date_for(parse_period(code))
+            tasks.append({"indicator": indicator, "unit": unit, "period": code, "value": value, "due_date": due,
+                          "overdue": due < today, "state": value.state if value else None,
+                          "return_reason": value.return_reason if value else ""})
+    tasks.sort(key=lambda task: (task["state"] != ValueState.RETURNED, task["due_date"]))
+    return tasks
+
+
+def review_queue(actor, queryset=None):
+    """Return submitted values the actor may review, oldest first, with the last approved snapshot."""
+    last_approval = AuditEntry.objects.filter(value=OuterRef("pk"), action=AuditAction.APPROVE).order_by("-at", "-pk")
+    return (
+        values_visible_to(actor, queryset).filter(state=ValueState.SUBMITTED)
+        .select_related("indicator", "unit", "updated_by")
+        .annotate(last_approved=Subquery(last_approval.values("after")[:1]))
+        .order_by("submitted_at", "pk")
+    )
+
+
+def changes_since_approval(value):
+    """Return {field: (approved, now)} for what changed since the value was last approved."""
+    approved = value.last_approved if hasattr(value, "last_approved") else None
+    if not approved:
+        return {}
+    now = value.audit_snapshot()
+    return {name: (approved.get(name), now[name]) for name in ("numerator", "denominator", "value", "note")
+            if str(approved.get(name)) != str(now[name])}
+
