@@ -99,6 +99,8 @@ def value_update(*, value, expected_version, actor, channel, changes):
                            code="locked")
     merged = {name: getattr(current, name) for name in ("numerator", "denominator", "value")}
     merged.update({k: v for k, v in changes.items() if k in merged})
+    if {"numerator", "denominator"} & changes.keys() and "value" not in changes:
+        merged["value"] = None  # the percentage follows the new numerator/denominator
     numbers = clean_numbers(current.indicator, **merged)
     before = snapshot(current)
     for name, number in numbers.items():

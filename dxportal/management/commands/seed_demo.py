@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from departments import demo as departments_demo
+from indicators import demo as indicators_demo
 
 
 class Command(BaseCommand):
@@ -20,7 +21,8 @@ class Command(BaseCommand):
             units = departments_demo.seed_organisation()
             users = departments_demo.seed_accounts(units, password=password)
             api_key, secret = departments_demo.seed_demo_api_key(users["demo-system"], units)
-        self.stdout.write(self.style.SUCCESS(f"Demo data ready: {len(units)} units, {len(users)} accounts."))
+            indicators = indicators_demo.seed_indicators(units, users)
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready: {len(units)} units, {len(users)} accounts, {len(indicators)} indicators."))
         if secret:
             self.stdout.write(f"demo-system API key (shown once, also in var/demo-api-key): {secret}")
         else:
