@@ -22,7 +22,8 @@ class Command(BaseCommand):
             users = departments_demo.seed_accounts(units, password=password)
             api_key, secret = departments_demo.seed_demo_api_key(users["demo-system"], units)
             indicators = indicators_demo.seed_indicators(units, users)
-        self.stdout.write(self.style.SUCCESS(f"Demo data ready: {len(units)} units, {len(users)} accounts, {len(indicators)} indicators."))
+        summary = f"{len(units)} units, {len(users)} accounts, {len(indicators)} indicators"
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready: {summary}."))
         if secret:
             self.stdout.write(f"demo-system API key (shown once, also in var/demo-api-key): {secret}")
         else:
