@@ -125,6 +125,11 @@ def can_review(actor):
     return actor.role in (Role.REVIEWER, Role.ADMIN)
 
 
+def can_push_source_data(actor):
+    """May the actor push raw data from source systems (dossiers)? External systems and administrators."""
+    return actor.role in (Role.EXTERNAL_SYSTEM, Role.ADMIN)
+
+
 def can_manage_catalogues(actor):
     """May the actor edit catalogues, units, users, schedules and API keys?"""
     return actor.role == Role.ADMIN

@@ -137,3 +137,32 @@ class TargetFactory(factory.django.DjangoModelFactory):
     year = 2025
     value = 80
     decision = "Quyết định 749/QĐ-TTg"
+
+
+# --- procedures -------------------------------------------------------------------------------
+
+from procedures.models import Procedure, ProcedureField  # noqa: E402
+
+
+class ProcedureFieldFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProcedureField
+        django_get_or_create = ["code"]
+
+    code = "G03-GD10"
+    name = "Giáo dục và Đào tạo"
+
+
+class ProcedureFactory(factory.django.DjangoModelFactory):
+    """A fully online provincial procedure; save() keeps the full-online flag in step with the level."""
+
+    class Meta:
+        model = Procedure
+
+    code = factory.Sequence(lambda n: f"1.{n:06d}.H42")
+    name = factory.Sequence(lambda n: f"Thủ tục {n}")
+    field = factory.SubFactory(ProcedureFieldFactory)
+    department = factory.SubFactory(UnitFactory)
+    at_province = True
+    online_level = "full"
+    active_from = date(2020, 1, 1)

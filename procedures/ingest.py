@@ -1,0 +1,222 @@
+"""Ingest dossiers pushed by one-stop systems: validate, upsert by (source, code), keep statistics current.
+
+All or nothing unless the caller asks for `partial`. Sending the same batch twice changes nothing the
+second time. A fixed number of queries per batch: one to resolve codes, one to read the existing
+dossiers, then set-based writes and two statistics upserts per side.
+"""
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from departments.bilingual import both_languages
+from departments.errors import BatchRejected, ServiceError
+from departments.models import Unit
+
+from .models import Channel, Dossier, DossierImport, Outcome, Procedure
+from .stats import stats_apply
+
+FIELDS = ["code", "procedure", "unit", "channel", "received_at", "due_at", "completed_at", "outcome",
+          "fee_required", "paid_online", "digitized", "e_result"]
+FLAGS = ["fee_required", "paid_online", "digitized", "e_result"]
+STORED = ["procedure_id", "unit_id", "channel", "received_at", "due_at", "completed_at", "outcome", *FLAGS]
+TRUE_WORDS = {"1", "true", "yes", "y", "có", "co", "x"}
+FALSE_WORDS = {"0", "false", "no", "n", "không", "khong", ""}
+CHANNELS = set(Channel.values)
+OUTCOMES = set(Outcome.values)
+
+
+class RowError(Exception):
+    def __init__(self, field_name, message):
+        self.field = field_name
+        self.message = message
+
+
+@dataclass
+class Summary:
+    dry_run: bool
+    partial: bool
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    conflicts: list = field(default_factory=list)
+
+    def reject(self, row, field_name, message):
+        self.conflicts.append({"row": row, "field": field_name, **both_languages(message)})
+
+    def as_dict(self, import_id=None):
+        rejected = len({conflict["row"] for conflict in self.conflicts})
+        status = "ok" if not self.conflicts else ("partial" if self.partial else "rejected")
+        return {
+            "status": status, "dry_run": self.dry_run, "partial": self.partial, "import_id": import_id,
+            "counts": {"rows": self.rows, "created": self.created, "updated": self.updated,
+                       "unchanged": self.unchanged, "rejected": rejected},
+            "conflicts": self.conflicts,
+        }
+
+
+def rows_from_csv(raw_bytes):
+    """Return dict rows from CSV bytes (UTF-8 with or without BOM, comma or semicolon as Excel writes)."""
+    if not raw_bytes.strip():
+        raise ServiceError(_("Tệp rỗng."), field="file", code="empty")
+    try:
+        text = raw_bytes.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ServiceError(_("Tệp không phải UTF-8: hãy lưu lại dưới dạng CSV UTF-8."), field="file",
+                           code="encoding") from None
+    first_line = text.split("\n", 1)[0]
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    missing = {"code", "procedure", "unit", "channel", "received_at", "due_at"} - set(reader.fieldnames or [])
+    if missing:
+        raise ServiceError(_("Thiếu cột bắt buộc: %(columns)s.") % {"columns": ", ".join(sorted(missing))},
+                           field="file", code="columns")
+    return list(reader)
+
+
+def _local_zone():
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def _moment(raw, name, zone, *, required):
+    if raw is None or raw == "":
+        if required:
+            raise RowError(name, _("Trường này là bắt buộc."))
+        return None
+    try:
+        moment = datetime.fromisoformat(str(raw).strip())
+    except ValueError:
+        raise RowError(name, _("Ngày giờ không hợp lệ: dùng ISO 8601, ví dụ 2023-08-15T09:30:00+07:00.")) from None
+    return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment
+
+
+def _flag(raw, name):
+    if isinstance(raw, bool):
+        return raw
+    word = str(raw if raw is not None else "").strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise RowError(name, _("Giá trị đúng/sai không hợp lệ: dùng true/false hoặc 1/0."))
+
+
+def _clean(row, procedures, units, scope_ids, zone):
+    """Return the row as stored values, or raise RowError naming the first bad field."""
+    if not isinstance(row, dict):
+        raise RowError(None, _("Mỗi hồ sơ phải là một đối tượng JSON."))
+    code = str(row.get("code") or "").strip()
+    if not code or len(code) > 100:
+        raise RowError("code", _("Mã hồ sơ bắt buộc, tối đa 100 ký tự."))
+    procedure_id = procedures.get(str(row.get("procedure") or "").strip())
+    if procedure_id is None:
+        raise RowError("procedure", _("Không có thủ tục với mã này."))
+    unit_id = units.get(str(row.get("unit") or "").strip())
+    if unit_id is None or (scope_ids is not None and unit_id not in scope_ids):
+        raise RowError("unit", _("Không có đơn vị với mã này."))
+    channel = str(row.get("channel") or "").strip()
+    if channel not in CHANNELS:
+        raise RowError("channel", _("Kênh nộp không hợp lệ: in_person, online hoặc post."))
+    outcome = str(row.get("outcome") or Outcome.PENDING).strip()
+    if outcome not in OUTCOMES:
+        raise RowError("outcome", _("Kết quả không hợp lệ: pending, resolved, rejected hoặc withdrawn."))
+    received = _moment(row.get("received_at"), "received_at", zone, required=True)
+    due = _moment(row.get("due_at"), "due_at", zone, required=True)
+    completed = _moment(row.get("completed_at"), "completed_at", zone, required=False)
+    if due < received:
+        raise RowError("due_at", _("Hạn trả kết quả không được trước ngày tiếp nhận."))
+    if completed is not None and completed < received:
+        raise RowError("completed_at", _("Ngày hoàn thành không được trước ngày tiếp nhận."))
+    if (outcome == Outcome.PENDING) != (completed is None):
+        raise RowError("completed_at", _("Hồ sơ đang giải quyết không có ngày hoàn thành; hồ sơ đã xong phải có."))
+    flags = tuple(_flag(row.get(name, False), name) for name in FLAGS)
+    return code, (procedure_id, unit_id, channel, received, due, completed, outcome, *flags)
+
+
+def dossiers_import(*, rows, source, actor, channel, dry_run=False, partial=False):
+    """Validate and upsert a batch; return the summary. Raise BatchRejected if all-or-nothing fails."""
+    limit = settings.DOSSIER_IMPORT_MAX_ROWS
+    if len(rows) > limit:
+        raise ServiceError(_("Quá nhiều hồ sơ trong một lần gửi: tối đa %(max)s.") % {"max": limit},
+                           field="dossiers", code="too_many_rows")
+    summary = Summary(dry_run=dry_run, partial=partial, rows=len(rows))
+    cleaned = _validate(rows, actor, summary)
+    if summary.conflicts and not partial:
+        raise BatchRejected(_("Có hồ sơ không hợp lệ: không ghi hồ sơ nào."), summary=summary.as_dict())
+    with transaction.atomic():
+        existing = _existing(source, cleaned)
+        creates, updates = _classify(cleaned, existing, summary)
+        if dry_run:
+            return summary.as_dict()
+        batch = DossierImport.objects.create(
+            source=source, actor=actor.user if actor.user.is_authenticated else None, api_key=actor.api_key,
+            channel=channel, rows=summary.rows, created=summary.created, updated=summary.updated,
+            unchanged=summary.unchanged, rejected=len({c["row"] for c in summary.conflicts}),
+        )
+        _write(source, batch, creates, updates, existing)
+    return summary.as_dict(import_id=batch.pk)
+
+
+def _validate(rows, actor, summary):
+    procedures = dict(Procedure.objects.filter(code__in={str(r.get("procedure", "")).strip() for r in rows
+                                                         if isinstance(r, dict)}).values_list("code", "pk"))
+    units = dict(Unit.objects.filter(code__in={str(r.get("unit", "")).strip() for r in rows
+                                               if isinstance(r, dict)}).values_list("code", "pk"))
+    scope_ids = actor.scope_unit_ids if not actor.is_admin else None
+    zone, cleaned = _local_zone(), {}
+    for number, row in enumerate(rows, start=1):
+        try:
+            code, values = _clean(row, procedures, units, scope_ids, zone)
+        except RowError as error:
+            summary.reject(number, error.field, error.message)
+            continue
+        if code in cleaned and cleaned[code][1] != values:
+            summary.reject(number, "code", _("Mã hồ sơ lặp lại trong lô với nội dung khác."))
+            continue
+        cleaned[code] = (number, values)
+    return cleaned
+
+
+def _existing(source, cleaned):
+    found = {}
+    codes = list(cleaned)
+    for start in range(0, len(codes), 5000):
+        chunk = Dossier.objects.filter(source=source, code__in=codes[start:start + 5000])
+        for pk, code, *values in chunk.values_list("pk", "code", *STORED):
+            found[code] = (pk, tuple(values))
+    return found
+
+
+def _classify(cleaned, existing, summary):
+    creates, updates = [], []
+    for code, (_number, values) in cleaned.items():
+        current = existing.get(code)
+        if current is None:
+            creates.append((code, values))
+        elif current[1] == values:
+            summary.unchanged += 1
+        else:
+            updates.append((code, values))
+    summary.created, summary.updated = len(creates), len(updates)
+    return creates, updates
+
+
+def _write(source, batch, creates, updates, existing):
+    if updates:
+        # Take the old versions out of the statistics before they are overwritten.
+        changed_ids = [existing[code][0] for code, _values in updates]
+        stats_apply(Dossier.objects.filter(pk__in=changed_ids), sign=-1)
+    Dossier.objects.bulk_create(
+        [Dossier(source=source, code=code, last_import=batch, **dict(zip(STORED, values, strict=True)))
+         for code, values in creates + updates],
+        batch_size=2000, update_conflicts=True, unique_fields=["source", "code"],
+        update_fields=[*STORED, "last_import"],
+    )
+    stats_apply(Dossier.objects.filter(last_import=batch), sign=1)

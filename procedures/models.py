@@ -1,0 +1,253 @@
+"""Administrative procedures, dossiers pushed by one-stop systems, and their processing statistics."""
+
+import re
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from departments.models import ApiKey, Unit
+
+# 1.000234.000.00.00.H42 (national form) or 1.000948.H38 (provincial short form); an online service may
+# add a suffix such as .02. The shape is checked; the code itself is kept as text.
+PROCEDURE_CODE = re.compile(r"^\d\.\d{6}(\.\d{3}\.\d{2}\.\d{2})?\.[A-Z]\d{2}(\.\d{2})?$")
+
+
+def validate_procedure_code(code):
+    if not PROCEDURE_CODE.match(code or ""):
+        raise ValidationError(
+            _("Mã thủ tục không đúng dạng, ví dụ đúng: 1.000234.000.00.00.H42 hoặc 1.000948.H38."),
+            code="procedure_code",
+        )
+
+
+class OnlineLevel(models.TextChoices):
+    """Decree 42/2022/NĐ-CP."""
+
+    FULL = "full", _("Toàn trình")
+    PARTIAL = "partial", _("Một phần")
+    NONE = "none", _("Không có dịch vụ trực tuyến")
+
+
+class ImplementingLevel(models.TextChoices):
+    PROVINCE = "province", _("Cấp tỉnh")
+    DISTRICT = "district", _("Cấp huyện")
+    COMMUNE = "commune", _("Cấp xã")
+
+
+class ProcedureField(models.Model):
+    """Lĩnh vực: the area a procedure belongs to (codes like G03-GD10)."""
+
+    code = models.CharField(_("mã"), max_length=30, unique=True)
+    name = models.CharField(_("tên"), max_length=255)
+
+    class Meta:
+        verbose_name = _("lĩnh vực")
+        verbose_name_plural = _("lĩnh vực")
+        ordering = ["code"]
+
+    def __str__(self):
+        return f"{self.code} — {self.name}"
+
+
+class Procedure(models.Model):
+    code = models.CharField(_("mã thủ tục"), max_length=40, unique=True, validators=[validate_procedure_code])
+    name = models.CharField(_("tên thủ tục"), max_length=1000)
+    field = models.ForeignKey(ProcedureField, verbose_name=_("lĩnh vực"), on_delete=models.PROTECT,
+                              related_name="procedures")
+    at_province = models.BooleanField(_("thực hiện ở cấp tỉnh"), default=False)
+    at_district = models.BooleanField(_("thực hiện ở cấp huyện"), default=False)
+    at_commune = models.BooleanField(_("thực hiện ở cấp xã"), default=False)
+    department = models.ForeignKey(Unit, verbose_name=_("cơ quan chủ trì"), on_delete=models.PROTECT,
+                                   related_name="procedures")
+    processing_time = models.CharField(_("thời hạn giải quyết"), max_length=255, blank=True)
+    fee = models.CharField(_("phí, lệ phí"), max_length=255, blank=True)
+    legal_basis = models.TextField(_("căn cứ pháp lý"), blank=True)
+    publication_decision = models.CharField(_("quyết định công bố"), max_length=255, blank=True)
+    online_level = models.CharField(_("mức độ dịch vụ công trực tuyến"), max_length=10, choices=OnlineLevel.choices,
+                                    default=OnlineLevel.NONE)
+    full_online = models.BooleanField(_("toàn trình"), default=False, editable=False,
+                                      help_text=_("Luôn khớp với mức độ: đúng khi mức độ là toàn trình."))
+    legacy_level = models.PositiveSmallIntegerField(_("mức độ cũ (1–4)"), null=True, blank=True,
+                                                    help_text=_("Theo Nghị định 43/2011, cho số liệu trước 2022."))
+    eligible_full_online = models.BooleanField(_("đủ điều kiện toàn trình"), default=False)
+    mobile = models.BooleanField(_("dùng được trên thiết bị di động"), default=False)
+    on_national_portal = models.BooleanField(_("công khai trên Cổng DVC quốc gia"), default=False)
+    active_from = models.DateField(_("áp dụng từ"))
+    abolished_on = models.DateField(_("bãi bỏ từ"), null=True, blank=True)
+    version = models.PositiveIntegerField(_("phiên bản"), default=1)
+
+    class Meta:
+        verbose_name = _("thủ tục hành chính")
+        verbose_name_plural = _("thủ tục hành chính")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(online_level="full", full_online=True) | (~Q(online_level="full") & Q(full_online=False)),
+                name="procedure_full_online_matches_level",
+            ),
+            models.CheckConstraint(condition=Q(legacy_level__isnull=True) | Q(legacy_level__gte=1, legacy_level__lte=4),
+                                   name="procedure_legacy_level_1_to_4"),
+        ]
+
+    def __str__(self):
+        return f"{self.code} — {self.name[:80]}"
+
+    def save(self, *args, **kwargs):
+        # The flag is the level, stored for filtering and exports; it can never disagree.
+        self.full_online = self.online_level == OnlineLevel.FULL
+        super().save(*args, **kwargs)
+
+
+class ProcedureLevelPeriod(models.Model):
+    """The online level a procedure had from one date to another, so coverage on a past date can be told."""
+
+    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="level_periods")
+    online_level = models.CharField(max_length=10, choices=OnlineLevel.choices)
+    legacy_level = models.PositiveSmallIntegerField(null=True, blank=True)
+    valid_from = models.DateField()
+    valid_to = models.DateField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("lịch sử mức độ")
+        verbose_name_plural = _("lịch sử mức độ")
+        ordering = ["procedure", "valid_from"]
+        indexes = [models.Index(fields=["valid_from", "valid_to"], name="level_period_dates")]
+
+    def __str__(self):
+        return f"{self.procedure_id}: {self.online_level} {self.valid_from}–{self.valid_to or ''}"
+
+
+class ProcedureChange(models.Model):
+    """Audit of a procedure record: who (person or key), when, before and after."""
+
+    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="changes")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="+")
+    api_key = models.ForeignKey(ApiKey, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    channel = models.CharField(max_length=20)
+    at = models.DateTimeField(auto_now_add=True)
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("lịch sử thay đổi thủ tục")
+        verbose_name_plural = _("lịch sử thay đổi thủ tục")
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.procedure_id} @ {self.at:%Y-%m-%d %H:%M}"
+
+
+class Channel(models.TextChoices):
+    IN_PERSON = "in_person", _("Trực tiếp")
+    ONLINE = "online", _("Trực tuyến")
+    POST = "post", _("Bưu chính")
+
+
+class Outcome(models.TextChoices):
+    PENDING = "pending", _("Đang giải quyết")
+    RESOLVED = "resolved", _("Đã giải quyết")
+    REJECTED = "rejected", _("Từ chối")
+    WITHDRAWN = "withdrawn", _("Rút hồ sơ")
+
+
+class DossierImport(models.Model):
+    """One batch pushed by a one-stop system, and what it did."""
+
+    source = models.CharField(_("hệ thống nguồn"), max_length=100)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="+")
+    api_key = models.ForeignKey(ApiKey, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    channel = models.CharField(max_length=20)
+    at = models.DateTimeField(auto_now_add=True)
+    rows = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("lần nhận hồ sơ")
+        verbose_name_plural = _("lần nhận hồ sơ")
+        ordering = ["-at"]
+
+    def __str__(self):
+        return f"{self.source} @ {self.at:%Y-%m-%d %H:%M} ({self.rows})"
+
+
+class Dossier(models.Model):
+    source = models.CharField(_("hệ thống nguồn"), max_length=100)
+    code = models.CharField(_("mã hồ sơ"), max_length=100)
+    procedure = models.ForeignKey(Procedure, verbose_name=_("thủ tục"), on_delete=models.PROTECT,
+                                  related_name="dossiers")
+    unit = models.ForeignKey(Unit, verbose_name=_("đơn vị tiếp nhận"), on_delete=models.PROTECT,
+                             related_name="dossiers")
+    channel = models.CharField(_("kênh nộp"), max_length=10, choices=Channel.choices)
+    received_at = models.DateTimeField(_("ngày tiếp nhận"))
+    due_at = models.DateTimeField(_("hạn trả kết quả"))
+    completed_at = models.DateTimeField(_("ngày hoàn thành"), null=True, blank=True)
+    outcome = models.CharField(_("kết quả"), max_length=10, choices=Outcome.choices, default=Outcome.PENDING)
+    fee_required = models.BooleanField(_("có phí"), default=False)
+    paid_online = models.BooleanField(_("thanh toán trực tuyến"), default=False)
+    digitized = models.BooleanField(_("đã số hóa"), default=False)
+    e_result = models.BooleanField(_("trả kết quả điện tử"), default=False)
+    last_import = models.ForeignKey(DossierImport, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+
+    class Meta:
+        verbose_name = _("hồ sơ")
+        verbose_name_plural = _("hồ sơ")
+        constraints = [
+            models.UniqueConstraint(fields=["source", "code"], name="dossier_unique_source_code"),
+        ]
+        indexes = [
+            models.Index(fields=["unit", "received_at"], name="dossier_unit_received"),
+            models.Index(fields=["outcome", "due_at"], name="dossier_pending_due"),
+            models.Index(fields=["last_import"], name="dossier_last_import"),
+        ]
+
+    def __str__(self):
+        return f"{self.source}:{self.code}"
+
+
+STAT_COUNTERS = [
+    "received", "received_online", "processed", "on_time", "late", "pending",
+    "fee_required", "paid_online", "digitized", "e_result",
+]
+
+
+class DossierMonthStat(models.Model):
+    """Counts per unit × procedure × month, kept current by ingestion (never a rescan of all dossiers).
+
+    Received-side counters (received, received_online, pending, fee_required, paid_online, digitized)
+    count in the month a dossier was received; processed-side counters (processed, on_time, late,
+    e_result) in the month it was completed.
+    """
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    received = models.IntegerField(default=0)
+    received_online = models.IntegerField(default=0)
+    processed = models.IntegerField(default=0)
+    on_time = models.IntegerField(default=0)
+    late = models.IntegerField(default=0)
+    pending = models.IntegerField(default=0)
+    fee_required = models.IntegerField(default=0)
+    paid_online = models.IntegerField(default=0)
+    digitized = models.IntegerField(default=0)
+    e_result = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("thống kê hồ sơ theo tháng")
+        verbose_name_plural = _("thống kê hồ sơ theo tháng")
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "procedure", "month"], name="stat_unique_cell"),
+        ]
+        indexes = [models.Index(fields=["month"], name="stat_month")]
+
+    def __str__(self):
+        return f"{self.unit_id}/{self.procedure_id}/{self.month:%Y-%m}"

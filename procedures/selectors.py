@@ -1,0 +1,147 @@
+"""Reads about procedures and dossiers: catalogue coverage, dossier statistics (from the summary table)."""
+
+from datetime import datetime, time
+from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Count, DateField, Q, Sum
+from django.db.models.functions import Coalesce, Trunc
+
+from departments.policy import restrict_to_scope
+from departments.selectors import units_rolling_up_to
+
+from .models import STAT_COUNTERS, Dossier, DossierMonthStat, OnlineLevel, Outcome, ProcedureLevelPeriod
+
+TWO_PLACES = Decimal("0.01")
+GROUPS = {
+    "unit": ["unit__code", "unit__name"],
+    "procedure": ["procedure__code", "procedure__name"],
+    "department": ["procedure__department__code", "procedure__department__name"],
+    "field": ["procedure__field__code", "procedure__field__name"],
+    "month": ["month"],
+    "none": [],
+}
+RATES = {
+    "on_time_rate": ("on_time", "processed"),
+    "online_rate": ("received_online", "received"),
+    "online_payment_rate": ("paid_online", "fee_required"),
+    "digitization_rate": ("digitized", "received"),
+    "e_result_rate": ("e_result", "processed"),
+}
+
+
+def dossiers_visible_to(actor, queryset=None):
+    """Return the dossiers of the actor's units (all for reviewers and administrators)."""
+    return restrict_to_scope(actor, Dossier.objects.all() if queryset is None else queryset)
+
+
+def stats_visible_to(actor, queryset=None):
+    return restrict_to_scope(actor, DossierMonthStat.objects.all() if queryset is None else queryset)
+
+
+def percent(part, whole):
+    """Return part/whole as a percentage with two decimals, or None when there is nothing to divide."""
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
+
+
+def with_rates(row):
+    for name, (part, whole) in RATES.items():
+        row[name] = percent(row.get(part) or 0, row.get(whole) or 0)
+    return row
+
+
+def procedure_stats(*, actor, period, unit=None, procedure=None, group_by="none", as_of=None):
+    """Return dossier counts and rates for a period, grouped, from the summary table.
+
+    `unit` includes its subtree and the units merged into it. `overdue` counts dossiers received in
+    the period that are still pending past their due date as of `as_of` (default: now).
+    """
+    cells = stats_visible_to(actor).filter(month__gte=period.start, month__lte=period.end)
+    pending = dossiers_visible_to(actor).filter(
+        outcome=Outcome.PENDING, received_at__gte=_start_of(period.start), received_at__lt=_after(period.end),
+    )
+    if unit is not None:
+        unit_ids = units_rolling_up_to(unit)
+        cells, pending = cells.filter(unit_id__in=unit_ids), pending.filter(unit_id__in=unit_ids)
+    if procedure is not None:
+        cells, pending = cells.filter(procedure=procedure), pending.filter(procedure=procedure)
+    keys = GROUPS[group_by]
+    totals = {name: Coalesce(Sum(name), 0) for name in STAT_COUNTERS}
+    rows = list(cells.values(*keys).annotate(**totals).order_by(*keys)) if keys else [cells.aggregate(**totals)]
+    overdue = _overdue(pending, keys, as_of)
+    for row in rows:
+        row["overdue"] = overdue.get(tuple(row.get(key) for key in keys), 0)
+        with_rates(row)
+    return rows
+
+
+def _overdue(pending, keys, as_of):
+    as_of = as_of or datetime.now(tz=ZoneInfo(settings.TIME_ZONE))
+    late = pending.filter(due_at__lt=as_of)
+    if "month" in keys:
+        late = late.annotate(month=Trunc("received_at", "month", output_field=DateField()))
+    if not keys:
+        return {(): late.count()}
+    return {tuple(row[key] for key in keys): row["n"] for row in late.values(*keys).annotate(n=Count("id"))}
+
+
+def _start_of(day):
+    return datetime.combine(day, time.min, tzinfo=ZoneInfo(settings.TIME_ZONE))
+
+
+def _after(day):
+    return datetime.combine(day, time.max, tzinfo=ZoneInfo(settings.TIME_ZONE))
+
+
+COVERAGE_GROUPS = {
+    "department": ["procedure__department__code", "procedure__department__name"], "level": [], "none": [],
+}
+LEVEL_FLAGS = {"province": "procedure__at_province", "district": "procedure__at_district",
+               "commune": "procedure__at_commune"}
+
+
+def _coverage_by_level(periods):
+    """One row per implementing level; a procedure carried out at several levels counts at each."""
+    counts = {}
+    for level, flag in LEVEL_FLAGS.items():
+        at_level = Q(**{flag: True})
+        counts[f"{level}__procedures"] = Count("procedure_id", filter=at_level, distinct=True)
+        counts[f"{level}__online"] = Count("procedure_id", filter=at_level & ~Q(online_level=OnlineLevel.NONE),
+                                           distinct=True)
+        counts[f"{level}__full_online"] = Count("procedure_id", filter=at_level & Q(online_level=OnlineLevel.FULL),
+                                                distinct=True)
+    totals = periods.aggregate(**counts)
+    rows = []
+    for level in LEVEL_FLAGS:
+        row = {"level": level, **{name: totals[f"{level}__{name}"] for name in ("procedures", "online", "full_online")}}
+        row["online_share"] = percent(row["online"], row["procedures"])
+        row["full_online_share"] = percent(row["full_online"], row["procedures"])
+        rows.append(row)
+    return rows
+
+
+def coverage(*, on, group_by="none", department=None):
+    """Return the share of active procedures with an online service and fully online on a date."""
+    periods = ProcedureLevelPeriod.objects.filter(valid_from__lte=on).filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gte=on)
+    ).filter(procedure__active_from__lte=on).filter(
+        Q(procedure__abolished_on__isnull=True) | Q(procedure__abolished_on__gt=on)
+    )
+    if department is not None:
+        periods = periods.filter(procedure__department=department)
+    keys = COVERAGE_GROUPS[group_by]
+    counts = {
+        "procedures": Count("procedure_id", distinct=True),
+        "online": Count("procedure_id", filter=~Q(online_level=OnlineLevel.NONE), distinct=True),
+        "full_online": Count("procedure_id", filter=Q(online_level=OnlineLevel.FULL), distinct=True),
+    }
+    if group_by == "level":
+        return _coverage_by_level(periods)
+    rows = list(periods.values(*keys).annotate(**counts).order_by(*keys)) if keys else [periods.aggregate(**counts)]
+    for row in rows:
+        row["online_share"] = percent(row["online"], row["procedures"])
+        row["full_online_share"] = percent(row["full_online"], row["procedures"])
+    return rows

@@ -1,0 +1,71 @@
+"""Keep DossierMonthStat current, set-based: the database groups the touched dossiers and adds
+(or subtracts) their counts into the summary cells in one INSERT ... ON CONFLICT statement per side.
+
+PostgreSQL and SQLite both speak this upsert, so development and production share the code.
+"""
+
+from django.db import connection
+from django.db.models import Count, DateField, F, Q
+from django.db.models.functions import Trunc
+
+from .models import STAT_COUNTERS, Channel, DossierMonthStat, Outcome
+
+PROCESSED = [Outcome.RESOLVED, Outcome.REJECTED]
+
+# Counted in the month a dossier was received.
+RECEIVED_SIDE = {
+    "received": Count("id"),
+    "received_online": Count("id", filter=Q(channel=Channel.ONLINE)),
+    "pending": Count("id", filter=Q(outcome=Outcome.PENDING)),
+    "fee_required": Count("id", filter=Q(fee_required=True)),
+    "paid_online": Count("id", filter=Q(fee_required=True, paid_online=True)),
+    "digitized": Count("id", filter=Q(digitized=True)),
+}
+# Counted in the month a dossier was completed.
+COMPLETED_SIDE = {
+    "processed": Count("id", filter=Q(outcome__in=PROCESSED)),
+    "on_time": Count("id", filter=Q(outcome__in=PROCESSED, completed_at__lte=F("due_at"))),
+    "late": Count("id", filter=Q(outcome__in=PROCESSED, completed_at__gt=F("due_at"))),
+    "e_result": Count("id", filter=Q(outcome__in=PROCESSED, e_result=True)),
+}
+
+
+def _grouped(dossiers, date_field, counters):
+    month = Trunc(date_field, "month", output_field=DateField())
+    return (
+        dossiers.filter(**{f"{date_field}__isnull": False})
+        .annotate(cell_month=month)
+        .values("unit_id", "procedure_id", "cell_month")
+        # Prefixed aliases: SQLite would read a bare "fee_required" in a later filter as this alias.
+        .annotate(**{f"n_{name}": aggregate for name, aggregate in counters.items()})
+        .order_by()
+    )
+
+
+def stats_apply(dossiers, *, sign):
+    """Add (sign=1) or subtract (sign=-1) the counts of `dossiers` (a queryset) into the summary."""
+    table = connection.ops.quote_name(DossierMonthStat._meta.db_table)
+    for date_field, counters in (("received_at", RECEIVED_SIDE), ("completed_at", COMPLETED_SIDE)):
+        inner_sql, params = _grouped(dossiers, date_field, counters).query.sql_with_params()
+        names = list(counters)
+        zeros = [name for name in STAT_COUNTERS if name not in counters]
+        columns = ", ".join(["unit_id", "procedure_id", "month", *names, *zeros])
+        selected = ", ".join(
+            ["s.unit_id", "s.procedure_id", "s.cell_month", *[f"{sign:d} * s.n_{name}" for name in names],
+             *["0"] * len(zeros)]
+        )
+        updates = ", ".join(f"{name} = {table}.{name} + excluded.{name}" for name in names)
+        sql = (
+            f"INSERT INTO {table} ({columns}) SELECT {selected} FROM ({inner_sql}) s WHERE true "
+            f"ON CONFLICT (unit_id, procedure_id, month) DO UPDATE SET {updates}"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+
+
+def stats_rebuild():
+    """Recompute the whole summary from the dossiers (repair tool; ingestion never needs it)."""
+    from .models import Dossier
+
+    DossierMonthStat.objects.all().delete()
+    stats_apply(Dossier.objects.all(), sign=1)
