@@ -21,6 +21,7 @@ from departments.models import Unit
 
 from .models import Channel, Dossier, DossierImport, Outcome, Procedure
 from .stats import stats_apply
+from .tasks import enqueue_refresh
 
 FIELDS = ["code", "procedure", "unit", "channel", "received_at", "due_at", "completed_at", "outcome",
           "fee_required", "paid_online", "digitized", "e_result"]
@@ -161,7 +162,19 @@ def dossiers_import(*, rows, source, actor, channel, dry_run=False, partial=Fals
             unchanged=summary.unchanged, rejected=len({c["row"] for c in summary.conflicts}),
         )
         _write(source, batch, creates, updates, existing)
+        if creates or updates:
+            enqueue_refresh(_years_touched(creates + updates))
     return summary.as_dict(import_id=batch.pk)
+
+
+def _years_touched(rows):
+    years = set()
+    for _code, values in rows:
+        received, completed = values[3], values[5]
+        years.add(received.year)
+        if completed is not None:
+            years.add(completed.year)
+    return years
 
 
 def _validate(rows, actor, summary):
