@@ -95,6 +95,9 @@ class Procedure(models.Model):
     def __str__(self):
         return f"{self.code} — {self.name[:80]}"
 
+    def clean(self):
+        self.full_online = self.online_level == OnlineLevel.FULL
+
     def save(self, *args, **kwargs):
         # The flag is the level, stored for filtering and exports; it can never disagree.
         self.full_online = self.online_level == OnlineLevel.FULL
@@ -251,3 +254,38 @@ class DossierMonthStat(models.Model):
 
     def __str__(self):
         return f"{self.unit_id}/{self.procedure_id}/{self.month:%Y-%m}"
+
+
+class Component766(models.TextChoices):
+    PROGRESS = "processing_progress", _("Tiến độ giải quyết")
+    ONLINE_SERVICE = "online_service", _("Cung cấp dịch vụ trực tuyến")
+    ONLINE_PAYMENT = "online_payment", _("Thanh toán trực tuyến")
+    DIGITISATION = "digitisation", _("Số hóa hồ sơ")
+
+
+class Metric766(models.TextChoices):
+    ON_TIME_RATE = "on_time_rate", _("Tỷ lệ hồ sơ đúng hạn")
+    ONLINE_RATE = "online_rate", _("Tỷ lệ hồ sơ trực tuyến")
+    PROCEDURES_ONLINE_SHARE = "procedures_online_share", _("Tỷ lệ TTHC có dịch vụ trực tuyến")
+    ONLINE_PAYMENT_RATE = "online_payment_rate", _("Tỷ lệ thanh toán trực tuyến")
+    DIGITIZATION_RATE = "digitization_rate", _("Tỷ lệ số hóa hồ sơ")
+
+
+class Score766Rule(models.Model):
+    """One scoring rule of Decision 766/QĐ-TTg as the portal estimates it: points grow with a metric
+    and are full at a threshold. Published rules are approximate, so they are data, not code."""
+
+    component = models.CharField(_("thành phần"), max_length=30, choices=Component766.choices)
+    metric = models.CharField(_("chỉ số"), max_length=30, choices=Metric766.choices, unique=True)
+    max_points = models.DecimalField(_("điểm tối đa"), max_digits=6, decimal_places=2)
+    full_at = models.DecimalField(_("đạt điểm tối đa khi tỷ lệ từ (%)"), max_digits=6, decimal_places=2)
+    note = models.CharField(_("ghi chú"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("quy tắc chấm điểm QĐ 766 (ước tính)")
+        verbose_name_plural = _("quy tắc chấm điểm QĐ 766 (ước tính)")
+        ordering = ["component", "metric"]
+        constraints = [models.CheckConstraint(condition=Q(full_at__gt=0), name="score766_full_at_positive")]
+
+    def __str__(self):
+        return f"{self.get_component_display()} — {self.get_metric_display()}"

@@ -11,7 +11,15 @@ from django.db.models.functions import Coalesce, Trunc
 from departments.policy import restrict_to_scope
 from departments.selectors import units_rolling_up_to
 
-from .models import STAT_COUNTERS, Dossier, DossierMonthStat, OnlineLevel, Outcome, ProcedureLevelPeriod
+from .models import (
+    STAT_COUNTERS,
+    Dossier,
+    DossierMonthStat,
+    OnlineLevel,
+    Outcome,
+    ProcedureLevelPeriod,
+    Score766Rule,
+)
 
 TWO_PLACES = Decimal("0.01")
 GROUPS = {
@@ -145,3 +153,36 @@ def coverage(*, on, group_by="none", department=None):
         row["online_share"] = percent(row["online"], row["procedures"])
         row["full_online_share"] = percent(row["full_online"], row["procedures"])
     return rows
+
+
+def decision766_estimates(*, actor, period, unit=None):
+    """Return, per receiving unit, the estimated Decision 766 points of the components dossiers support.
+
+    Labelled as estimates: the rules are the portal's reading of published approximations (Score766Rule).
+    """
+    rules = list(Score766Rule.objects.all())
+    rows = procedure_stats(actor=actor, period=period, unit=unit, group_by="unit")
+    shares = {row["procedure__department__code"]: row["online_share"]
+              for row in coverage(on=period.end, group_by="department")}
+    estimates = []
+    for row in rows:
+        metrics = {name: row.get(name) for name in RATES}
+        metrics["procedures_online_share"] = shares.get(row["unit__code"])
+        estimates.append({"unit": row["unit__code"], "unit_name": row["unit__name"], "estimate": True,
+                          **_score(rules, metrics)})
+    return estimates
+
+
+def _score(rules, metrics):
+    components, total, maximum = {}, Decimal(0), Decimal(0)
+    for rule in rules:
+        metric = metrics.get(rule.metric)
+        points = None if metric is None else min(Decimal(metric) / rule.full_at, Decimal(1)) * rule.max_points
+        entry = components.setdefault(rule.component, {"points": Decimal(0), "max_points": Decimal(0), "metrics": {}})
+        entry["max_points"] += rule.max_points
+        entry["metrics"][rule.metric] = metric
+        maximum += rule.max_points
+        if points is not None:
+            entry["points"] += points.quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
+            total += points.quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
+    return {"components": components, "total": total, "max_total": maximum}
