@@ -58,11 +58,15 @@ def rows_from_csv(raw_bytes):
         raise ServiceError(_("Tệp không phải UTF-8: hãy lưu lại dưới dạng CSV UTF-8."), field="file",
                            code="encoding") from None
     reader = csv.DictReader(io.StringIO(text))
-    missing = {"indicator", "unit", "period"} - set(reader.fieldnames or [])
-    if missing:
-        raise ServiceError(_("Thiếu cột bắt buộc: %(columns)s.") % {"columns": ", ".join(sorted(missing))},
-                           field="file", code="columns")
-    return [{key: (val or "").strip() for key, val in row.items() if key} for row in reader]
+    try:
+        missing = {"indicator", "unit", "period"} - set(reader.fieldnames or [])
+        if missing:
+            raise ServiceError(_("Thiếu cột bắt buộc: %(columns)s.") % {"columns": ", ".join(sorted(missing))},
+                               field="file", code="columns")
+        return [{key: (val or "").strip() for key, val in row.items() if key} for row in reader]
+    except csv.Error as error:  # e.g. a field over the csv module's size limit: bad input, not a crash
+        raise ServiceError(_("Tệp CSV không đọc được (dòng %(line)s).") % {"line": reader.line_num}, field="file",
+                           code="csv") from error
 
 
 def values_import(*, rows, actor, channel, dry_run=False, partial=False):

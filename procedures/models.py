@@ -95,13 +95,13 @@ class Procedure(models.Model):
     def __str__(self):
         return f"{self.code} — {self.name[:80]}"
 
-    def clean(self):
-        self.full_online = self.online_level == OnlineLevel.FULL
-
     def save(self, *args, **kwargs):
         # The flag is the level, stored for filtering and exports; it can never disagree.
         self.full_online = self.online_level == OnlineLevel.FULL
         super().save(*args, **kwargs)
+
+    def clean(self):
+        self.full_online = self.online_level == OnlineLevel.FULL
 
 
 class ProcedureLevelPeriod(models.Model):
