@@ -14,6 +14,7 @@ the reports all ask the same questions. An `Actor` is a person (session) or an e
 from dataclasses import dataclass
 from functools import cached_property
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q
 
 from .models import ApiKey, Role, Unit
@@ -45,6 +46,13 @@ class Actor:
         if actor is None or actor.user is not request.user or actor.api_key is not api_key:
             actor = cls(user=request.user, api_key=api_key)
             request._dx_actor = actor
+        return actor
+
+    @classmethod
+    def for_system(cls):
+        """Return the actor of scheduled work (reports, computed values): reads everything, like a reviewer."""
+        actor = cls(user=AnonymousUser())
+        actor.__dict__["role"] = Role.REVIEWER
         return actor
 
     @cached_property

@@ -1,0 +1,230 @@
+"""Compute a compliance report's content from the other apps' selectors (reads only).
+
+The content is format-neutral: sections of typed columns and rows, a chart and a JSON summary.
+The renderers (XLSX, CSV, PDF) draw the same content, so every format shows the same figures.
+"""
+
+import hashlib
+from decimal import Decimal
+
+from django.db.models import Count, Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from departments.models import Unit
+from departments.policy import Actor
+from indicators.models import IndicatorValue, Target
+from indicators.periods import parse_period
+from indicators.scoring import Status
+from indicators.selectors import completeness, progress
+from procedures.models import DossierImport, ProcedureChange, Score766Rule
+from procedures.selectors import coverage, decision766_estimates, procedure_stats
+
+GAP_LIMIT = 10
+
+
+def data_version(*, period, unit=None):
+    """Return a fingerprint of everything a report reads: same data, same fingerprint."""
+    parts = [
+        period, unit.code if unit else "*",
+        IndicatorValue.objects.aggregate(n=Count("id"), last=Max("updated_at")),
+        Target.objects.aggregate(n=Count("id"), last=Max("id")),
+        DossierImport.objects.aggregate(n=Count("id"), last=Max("id")),
+        ProcedureChange.objects.aggregate(n=Count("id"), last=Max("id")),
+        Unit.objects.aggregate(n=Count("id"), last=Max("id")),
+        list(Score766Rule.objects.order_by("metric").values_list("metric", "max_points", "full_at")),
+    ]
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def column(key, title, kind="text"):
+    return {"key": key, "title": title, "type": kind}
+
+
+def build_content(*, period, unit=None):
+    """Return the report content for a period (a string like "2023") and an optional unit scope."""
+    parsed = parse_period(period)
+    actor = Actor.for_system()
+    scope_units = Unit.objects.filter(path__startswith=unit.path) if unit else None
+    progress_result = progress(period=period, unit=unit)
+    completeness_result = completeness(period=period, units=scope_units)
+    stats = procedure_stats(actor=actor, period=parsed, unit=unit, group_by="unit")
+    [totals] = procedure_stats(actor=actor, period=parsed, unit=unit, group_by="none")
+    estimates = decision766_estimates(actor=actor, period=parsed, unit=unit)
+    department = unit if unit is not None and unit.kind in ("department", "agency") else None
+    coverage_rows = coverage(on=parsed.end, group_by="department", department=department)
+    level_rows = coverage(on=parsed.end, group_by="level")
+    indicator_rows = progress_result["rows"] if unit else progress_result["province"]
+    sections = [
+        _indicators_section(indicator_rows),
+        _completeness_section(completeness_result),
+        _coverage_section(coverage_rows, level_rows),
+        _dossiers_section(stats),
+        _decision766_section(estimates),
+        _ranking_section(estimates, stats),
+        _gaps_section(progress_result["rows"], completeness_result, parsed),
+    ]
+    return {
+        "kind": "compliance", "period": parsed.code,
+        "title": _("Báo cáo tình hình thực hiện chuyển đổi số"),
+        "scope": {"code": unit.code if unit else None, "name": unit.name if unit else _("Toàn tỉnh")},
+        "generated_at": timezone.localtime().isoformat(timespec="seconds"),
+        "sections": sections,
+        "chart": _chart(indicator_rows),
+        "summary": _summary(indicator_rows, completeness_result, totals, coverage(on=parsed.end)[0]),
+    }
+
+
+def _indicators_section(rows):
+    return {
+        "key": "indicators", "title": _("Chỉ tiêu theo trụ cột"),
+        "columns": [
+            column("pillar", _("Trụ cột")), column("code", _("Mã chỉ tiêu")), column("name", _("Chỉ tiêu")),
+            column("unit", _("Đơn vị")), column("value", _("Giá trị đã duyệt"), "number"),
+            column("value_period", _("Kỳ số liệu")), column("target", _("Mục tiêu"), "number"),
+            column("target_year", _("Năm mục tiêu"), "int"), column("decision", _("Theo văn bản")),
+            column("points", _("Điểm"), "number"), column("max_points", _("Điểm tối đa"), "number"),
+            column("status", _("Tình trạng")),
+        ],
+        "rows": [{
+            "pillar": row["indicator"].pillar.name if row["indicator"].pillar else "",
+            "code": row["indicator"].code, "name": row["indicator"].name,
+            "unit": row["unit"].code if row["unit"] else _("Toàn tỉnh"), "value": row["value"],
+            "value_period": row["value_period"] or "", "target": row["target"], "target_year": row["target_year"],
+            "decision": row["target_decision"] or "", "points": row["points"], "max_points": row["max_points"],
+            "status": str(Status(row["status"]).label),
+        } for row in sorted(rows, key=lambda r: (r["indicator"].pillar.order if r["indicator"].pillar else 0,
+                                                 r["indicator"].code, r["unit"].code if r["unit"] else ""))],
+    }
+
+
+def _completeness_section(result):
+    return {
+        "key": "completeness", "title": _("Tính đầy đủ và kịp thời của báo cáo"),
+        "columns": [
+            column("unit", _("Mã đơn vị")), column("name", _("Đơn vị")), column("expected", _("Phải báo cáo"), "int"),
+            column("submitted", _("Đã gửi"), "int"), column("on_time", _("Đúng hạn"), "int"),
+            column("late", _("Trễ hạn"), "int"), column("missing", _("Chưa gửi"), "int"),
+        ],
+        "rows": [{"unit": row["unit"].code, "name": row["unit"].name, **{key: row[key] for key in (
+            "expected", "submitted", "on_time", "late", "missing")}} for row in result["rows"]],
+    }
+
+
+def _coverage_section(by_department, by_level):
+    level_names = {"province": _("Cấp tỉnh"), "district": _("Cấp huyện"), "commune": _("Cấp xã")}
+    rows = [{"group": _("Cơ quan"), "name": row["procedure__department__name"], "procedures": row["procedures"],
+             "online": row["online"], "full_online": row["full_online"], "online_share": row["online_share"],
+             "full_online_share": row["full_online_share"]} for row in by_department]
+    rows += [{"group": _("Cấp thực hiện"), "name": level_names[row["level"]], "procedures": row["procedures"],
+              "online": row["online"], "full_online": row["full_online"], "online_share": row["online_share"],
+              "full_online_share": row["full_online_share"]} for row in by_level]
+    return {
+        "key": "coverage", "title": _("Thủ tục hành chính cung cấp trực tuyến"),
+        "columns": [
+            column("group", _("Theo")), column("name", _("Cơ quan / cấp")), column("procedures", _("Số TTHC"), "int"),
+            column("online", _("Có DVCTT"), "int"), column("full_online", _("Toàn trình"), "int"),
+            column("online_share", _("Tỷ lệ có DVCTT (%)"), "percent"),
+            column("full_online_share", _("Tỷ lệ toàn trình (%)"), "percent"),
+        ],
+        "rows": rows,
+    }
+
+
+DOSSIER_COLUMNS = [
+    ("received", _lazy("Tiếp nhận"), "int"), ("processed", _lazy("Đã giải quyết"), "int"),
+    ("on_time", _lazy("Đúng hạn"), "int"), ("on_time_rate", _lazy("Tỷ lệ đúng hạn (%)"), "percent"),
+    ("late", _lazy("Trễ hạn"), "int"), ("overdue", _lazy("Quá hạn chưa giải quyết"), "int"),
+    ("online_rate", _lazy("Tỷ lệ trực tuyến (%)"), "percent"),
+    ("online_payment_rate", _lazy("Tỷ lệ thanh toán trực tuyến (%)"), "percent"),
+    ("digitization_rate", _lazy("Tỷ lệ số hóa (%)"), "percent"),
+]
+
+
+def _dossiers_section(stats):
+    return {
+        "key": "dossiers", "title": _("Tình hình giải quyết hồ sơ"),
+        "columns": [column("unit", _("Mã đơn vị")), column("name", _("Đơn vị")),
+                    *[column(key, str(title), kind) for key, title, kind in DOSSIER_COLUMNS]],
+        "rows": [{"unit": row["unit__code"], "name": row["unit__name"],
+                  **{key: row[key] for key, _title, _kind in DOSSIER_COLUMNS}} for row in stats],
+    }
+
+
+def _decision766_section(estimates):
+    components = list(dict.fromkeys(rule.component for rule in Score766Rule.objects.order_by("component")))
+    names = dict(Score766Rule._meta.get_field("component").choices)
+    return {
+        "key": "decision766", "title": _("Ước tính điểm thành phần theo Quyết định 766/QĐ-TTg"),
+        "columns": [column("unit", _("Mã đơn vị")), column("name", _("Đơn vị")),
+                    *[column(c, str(names.get(c, c)), "number") for c in components],
+                    column("total", _("Tổng (ước tính)"), "number"), column("max_total", _("Tối đa"), "number")],
+        "rows": [{"unit": e["unit"], "name": e["unit_name"],
+                  **{c: e["components"].get(c, {}).get("points") for c in components},
+                  "total": e["total"], "max_total": e["max_total"]} for e in estimates],
+        "note": _("Điểm ước tính theo quy tắc cấu hình trong cổng, không phải kết quả chính thức."),
+    }
+
+
+def _ranking_section(estimates, stats):
+    received = {row["unit__code"]: row["received"] for row in stats}
+    ranked = sorted(estimates, key=lambda e: (-e["total"], -received.get(e["unit"], 0), e["unit"]))
+    return {
+        "key": "ranking", "title": _("Xếp hạng đơn vị"),
+        "columns": [column("rank", _("Hạng"), "int"), column("unit", _("Mã đơn vị")), column("name", _("Đơn vị")),
+                    column("total", _("Điểm ước tính"), "number"), column("received", _("Hồ sơ tiếp nhận"), "int")],
+        "rows": [{"rank": index, "unit": e["unit"], "name": e["unit_name"], "total": e["total"],
+                  "received": received.get(e["unit"], 0)} for index, e in enumerate(ranked, start=1)],
+    }
+
+
+def _gaps_section(unit_rows, completeness_result, parsed):
+    gaps = [{"kind": _("Chậm so với lộ trình"), "unit": row["unit"].code, "name": row["unit"].name,
+             "detail": f"{row['indicator'].code}: {row['value']} / {row['target']}",
+             "size": (row["target"] or 0) - (row["value"] or 0)}
+            for row in unit_rows if row["status"] == Status.OFF_TRACK]
+    overdue = timezone.localdate() > parsed.end
+    gaps += [{"kind": _("Chưa gửi báo cáo"), "unit": row["unit"].code, "name": row["unit"].name,
+              "detail": _("%(missing)s/%(expected)s chỉ tiêu chưa gửi") % {"missing": row["missing"],
+                                                                            "expected": row["expected"]},
+              "size": Decimal(row["missing"]) * 10}
+             for row in completeness_result["rows"] if overdue and row["missing"]]
+    gaps.sort(key=lambda gap: (-Decimal(gap["size"]), gap["unit"]))
+    return {
+        "key": "gaps", "title": _("Những khoảng cách lớn nhất"),
+        "columns": [column("kind", _("Loại")), column("unit", _("Mã đơn vị")), column("name", _("Đơn vị")),
+                    column("detail", _("Chi tiết"))],
+        "rows": [{key: gap[key] for key in ("kind", "unit", "name", "detail")} for gap in gaps[:GAP_LIMIT]],
+    }
+
+
+def _chart(rows):
+    return {
+        "title": _("Tiến độ so với mục tiêu"),
+        "items": [{"label": row["indicator"].code, "value": _float(row["value"]), "target": _float(row["target"])}
+                  for row in rows if row["target"] is not None][:30],
+    }
+
+
+def _float(number):
+    return None if number is None else round(float(number), 2)
+
+
+def _summary(indicator_rows, completeness_result, totals, catalogue):
+    statuses = {status.value: 0 for status in Status}
+    for row in indicator_rows:
+        statuses[row["status"]] += 1
+    return {
+        "dossiers": {
+            "received": totals["received"], "processed": totals["processed"], "on_time": totals["on_time"],
+            "late": totals["late"], "overdue": totals["overdue"],
+            **{key: _float(totals[key]) for key in ("on_time_rate", "online_rate", "online_payment_rate",
+                                                    "digitization_rate")},
+        },
+        "indicators": {"total": len(indicator_rows), **statuses},
+        "completeness": completeness_result["totals"],
+        "coverage": {"procedures": catalogue["procedures"], "online": catalogue["online"],
+                     "full_online": catalogue["full_online"], "online_share": _float(catalogue["online_share"]),
+                     "full_online_share": _float(catalogue["full_online_share"])},
+    }
