@@ -3,15 +3,14 @@
 from datetime import timedelta
 
 from django.apps import apps
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
 from .models import ApiKey, Membership, Role, Unit
+from .schedules import schedule_ensure
 
 # Apps whose every permission the administrator role holds.
 ADMIN_APPS = [
@@ -23,13 +22,14 @@ DOMAIN_APPS = ["departments", "indicators", "procedures", "reports"]
 ROLE_EXTRA_PERMISSIONS = {
     Role.STAFF: [
         "departments.view_unit",
-        "indicators.view_framework", "indicators.view_indicator", "indicators.view_target",
-        "indicators.view_indicatorvalue", "indicators.add_indicatorvalue",
-        "indicators.change_indicatorvalue",
+        "indicators.view_framework", "indicators.view_pillar", "indicators.view_indicator",
+        "indicators.view_target", "indicators.view_indicatorvalue", "indicators.add_indicatorvalue",
+        "indicators.change_indicatorvalue", "indicators.view_evidence", "indicators.add_evidence",
+        "indicators.delete_evidence", "indicators.add_comment",
         "procedures.view_procedure", "procedures.change_procedure", "procedures.view_dossier",
         "reports.view_report", "reports.add_report",
     ],
-    Role.REVIEWER: ["reports.add_report", "indicators.change_indicatorvalue"],
+    Role.REVIEWER: ["reports.add_report", "indicators.change_indicatorvalue", "indicators.add_comment"],
     Role.EXTERNAL_SYSTEM: [],
 }
 # Staff-side roles log in to the admin; external systems act only through API keys.
@@ -60,13 +60,8 @@ def after_migrate(app_config=None, **kwargs):
 
 def default_schedules_ensure():
     """Create the default beat schedules that are missing; never overwrite what an admin edited."""
-    nightly, _ = CrontabSchedule.objects.get_or_create(
-        minute="0", hour="1", day_of_week="*", day_of_month="*", month_of_year="*", timezone=settings.TIME_ZONE
-    )
-    PeriodicTask.objects.get_or_create(
-        name="Thu hồi khóa API hết hạn (hằng đêm)",
-        defaults={"task": "departments.revoke_expired_api_keys", "crontab": nightly},
-    )
+    schedule_ensure(name="Thu hồi khóa API hết hạn (hằng đêm)", task="departments.revoke_expired_api_keys",
+                    minute="0", hour="1")
 
 
 def roles_sync():

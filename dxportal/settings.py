@@ -283,3 +283,18 @@ EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
 DOSSIER_IMPORT_MAX_ROWS = env_int("DOSSIER_IMPORT_MAX_ROWS", 20_000)
 # Large enough for a full dossier batch (about 450 bytes a row as JSON); larger bodies get a 413.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 16 * 1024 * 1024)
+# A report still "running" this long after it started cannot be alive (the hard limit has killed it).
+REPORT_STALE_AFTER_SECONDS = env_int("REPORT_STALE_AFTER_SECONDS", CELERY_TASK_TIME_LIMIT + 60)
+if CELERY_BROKER_URL.startswith("redis"):
+    # Unacknowledged tasks (worker killed) come back after this; longer than any task may run.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", CELERY_TASK_TIME_LIMIT + 120),
+        "unacked_restore_interval": env_int("CELERY_UNACKED_RESTORE_INTERVAL", 10),
+        "unacked_restore_throttle": env_int("CELERY_UNACKED_RESTORE_THROTTLE", 10),
+        # Without these a publish to a vanished broker may wait forever instead of failing fast.
+        "socket_timeout": 5,
+        "socket_connect_timeout": 3,
+    }
+# Failure drills only: seconds a report generation pauses after claiming, so a test can kill the worker.
+REPORT_DRILL_PAUSE_SECONDS = float(os.environ.get("REPORT_DRILL_PAUSE_SECONDS") or 0)
+REMINDER_DAYS_BEFORE = env_int("REMINDER_DAYS_BEFORE", 3)

@@ -348,3 +348,18 @@ class AuditEntry(models.Model):
 
 
 REPORTING_UNIT_KINDS = [kind.value for kind in UnitKind]
+
+
+class ReminderRun(models.Model):
+    """One row per day reminders went out: a second run the same day finds it and sends nothing."""
+
+    day = models.DateField(unique=True)
+    sent = models.PositiveIntegerField(default=0)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("lần gửi nhắc hạn")
+        verbose_name_plural = _("lần gửi nhắc hạn")
+
+    def __str__(self):
+        return f"{self.day}: {self.sent}"

@@ -12,14 +12,7 @@ class ProceduresConfig(AppConfig):
 
 
 def default_schedules_ensure(**kwargs):
-    """Create the nightly refresh of computed indicators if missing; never overwrite an admin's edit."""
-    from django.conf import settings
-    from django_celery_beat.models import CrontabSchedule, PeriodicTask
+    from departments.schedules import schedule_ensure
 
-    nightly, _ = CrontabSchedule.objects.get_or_create(
-        minute="30", hour="1", day_of_week="*", day_of_month="*", month_of_year="*", timezone=settings.TIME_ZONE
-    )
-    PeriodicTask.objects.get_or_create(
-        name="Tính lại chỉ tiêu tự tính từ hồ sơ (hằng đêm)",
-        defaults={"task": "procedures.refresh_computed_indicators", "crontab": nightly},
-    )
+    schedule_ensure(name="Tính lại chỉ tiêu tự tính từ hồ sơ (hằng đêm)", task="procedures.refresh_computed_indicators",
+                    minute="30", hour="1")

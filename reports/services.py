@@ -1,0 +1,166 @@
+"""Request, generate and deliver compliance reports.
+
+A report is unique per kind, period, scope and data version: asking twice (two clicks, two beat
+triggers, a retried API call) returns the same record. Generation is claimed by one worker at a time
+with a conditional update; a worker killed mid-way leaves the report "running" with a stale start,
+which the redelivered task may reclaim once the hard time limit has surely passed.
+"""
+
+import hashlib
+import logging
+import time
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from departments.errors import NotAllowed, ServiceError
+from departments.policy import units_visible_to
+from indicators.periods import PeriodError, parse_period
+
+from .content import build_content, data_version
+from .models import FileFormat, Report, ReportFile, ReportKind, ReportStatus
+from .rendering import render_csv, render_pdf, render_xlsx
+
+logger = logging.getLogger(__name__)
+RENDERERS = {FileFormat.XLSX: render_xlsx, FileFormat.CSV: render_csv, FileFormat.PDF: render_pdf}
+
+
+class BrokerUnavailable(ServiceError):
+    status = 503
+    default_code = "broker_unavailable"
+
+
+def _check_request(*, kind, period, unit, actor):
+    if kind not in ReportKind.values:
+        raise ServiceError(_("Loại báo cáo không hợp lệ."), field="kind")
+    try:
+        parsed = parse_period(period)
+    except PeriodError as error:
+        raise ServiceError(error.message, field="period") from None
+    if parsed.start > timezone.localdate():
+        raise ServiceError(_("Kỳ báo cáo chưa bắt đầu."), field="period")
+    if actor is None:
+        return
+    if unit is None and not actor.sees_everything:
+        raise NotAllowed(_("Chỉ người duyệt cấp tỉnh và quản trị viên được yêu cầu báo cáo toàn tỉnh."), field="unit")
+    if unit is not None and not units_visible_to(actor).filter(pk=unit.pk).exists():
+        raise ServiceError(_("Không có đơn vị với mã này."), field="unit", code="not_found")
+
+
+def report_request(*, kind, period, unit=None, actor=None, schedule="", enqueue=True):
+    """Return (report, created) for the current data, queueing its generation when new or failed.
+
+    Raise BrokerUnavailable (503) if the queue cannot be reached; the report is then marked failed,
+    never left waiting in "queued".
+    """
+    _check_request(kind=kind, period=period, unit=unit, actor=actor)
+    version = data_version(period=period, unit=unit)
+    report, created = _get_or_create(kind, period, unit, version, actor, schedule)
+    if not created and report.status == ReportStatus.FAILED:
+        Report.objects.filter(pk=report.pk, status=ReportStatus.FAILED).update(
+            status=ReportStatus.QUEUED, error="", run_token=None)
+        report.refresh_from_db()
+        created = True  # it is queued again
+    if created and enqueue:
+        report_enqueue(report)
+    return report, created
+
+
+def _get_or_create(kind, period, unit, version, actor, schedule):
+    requester = {"requested_by_schedule": schedule}
+    if actor is not None:
+        requester["requested_by"] = actor.user if actor.user.is_authenticated else None
+        requester["requested_by_key"] = actor.api_key
+    try:
+        with transaction.atomic():
+            return Report.objects.get_or_create(kind=kind, period=period, unit=unit, data_version=version,
+                                                defaults=requester)
+    except IntegrityError:  # a concurrent request created it first
+        return Report.objects.get(kind=kind, period=period, unit=unit, data_version=version), False
+
+
+def report_enqueue(report):
+    """Send the generation task now; on a broker failure mark the report failed and raise 503."""
+    from .tasks import generate_report
+
+    try:
+        generate_report.apply_async(args=[report.pk], retry=False)
+    except Exception as exc:  # kombu raises several connection error types
+        logger.warning("Broker unavailable for report %s: %s", report.pk, exc)
+        Report.objects.filter(pk=report.pk, status=ReportStatus.QUEUED).update(
+            status=ReportStatus.FAILED, error=str(_("Hàng đợi xử lý không sẵn sàng; hãy thử lại sau.")),
+            finished_at=timezone.now())
+        raise BrokerUnavailable(_("Hàng đợi xử lý báo cáo tạm thời không hoạt động. Vui lòng thử lại sau ít phút."),
+                                field=None) from None
+
+
+def report_claim(*, report_id):
+    """Claim a report for this run; return the run token, or None if another run owns it or it is done."""
+    token = uuid.uuid4()
+    stale = timezone.now() - timedelta(seconds=settings.REPORT_STALE_AFTER_SECONDS)
+    claimed = Report.objects.filter(pk=report_id).filter(
+        Q(status=ReportStatus.QUEUED) | Q(status=ReportStatus.RUNNING, started_at__lt=stale)
+    ).update(status=ReportStatus.RUNNING, started_at=timezone.now(), run_token=token, attempts=F("attempts") + 1)
+    return token if claimed else None
+
+
+def report_generate(*, report_id):
+    """Generate the files of a claimed report; safe to call twice: the second call finds nothing to do."""
+    token = report_claim(report_id=report_id)
+    if token is None:
+        return False
+    if settings.REPORT_DRILL_PAUSE_SECONDS:
+        time.sleep(settings.REPORT_DRILL_PAUSE_SECONDS)
+    try:
+        report = Report.objects.select_related("unit").get(pk=report_id)
+        content = build_content(period=report.period, unit=report.unit)
+        rendered = {fmt: RENDERERS[fmt](content) for fmt in FileFormat.values}
+    except BaseException:
+        # Give the report back to the queue, so a retry (or the caller's failure handling) can take it.
+        Report.objects.filter(pk=report_id, run_token=token).update(status=ReportStatus.QUEUED, run_token=None)
+        raise
+    with transaction.atomic():
+        finished = Report.objects.filter(pk=report_id, run_token=token, status=ReportStatus.RUNNING).update(
+            status=ReportStatus.DONE, finished_at=timezone.now(), summary=content["summary"], error="")
+        if not finished:
+            return False  # another run took over; it will write the files
+        ReportFile.objects.filter(report_id=report_id).delete()
+        for fmt, data in rendered.items():
+            stored = ReportFile(report_id=report_id, format=fmt, size=len(data),
+                                sha256=hashlib.sha256(data).hexdigest())
+            stored.file.save(f"{report_id}.{fmt}", ContentFile(data), save=False)
+            stored.save()
+    transaction.on_commit(lambda: report_notify(report_id=report_id))
+    return True
+
+
+def report_fail(*, report_id, error):
+    """Record a final failure and tell the requester."""
+    Report.objects.filter(pk=report_id).exclude(status=ReportStatus.DONE).update(
+        status=ReportStatus.FAILED, error=str(error)[:2000], finished_at=timezone.now())
+    report_notify(report_id=report_id)
+
+
+def report_notify(*, report_id):
+    """Email the person who asked that their report is ready or failed (console backend by default)."""
+    report = Report.objects.select_related("requested_by", "unit").get(pk=report_id)
+    person = report.requested_by
+    if person is None or not person.email:
+        return
+    if report.status == ReportStatus.DONE:
+        subject = _("Báo cáo %(report)s đã sẵn sàng") % {"report": report}
+        body = _("Báo cáo đã được tạo xong. Tải về tại trang quản trị hoặc qua API (mã báo cáo %(id)s).")
+    else:
+        subject = _("Tạo báo cáo %(report)s không thành công") % {"report": report}
+        body = _("Lỗi: %(error)s. Hãy yêu cầu tạo lại báo cáo (mã %(id)s).")
+    try:
+        send_mail(str(subject), str(body) % {"id": report.pk, "error": report.error}, None, [person.email])
+    except Exception:  # mail trouble must not undo a finished report
+        logger.warning("Could not email %s about report %s", person.email, report.pk, exc_info=True)

@@ -1,0 +1,36 @@
+from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.db import InterfaceError, OperationalError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from indicators.selectors import last_finished_period
+
+from .services import report_fail, report_generate, report_request
+
+TRANSIENT = (OperationalError, InterfaceError)
+
+
+@shared_task(bind=True, name="reports.generate_report", acks_late=True, reject_on_worker_lost=True, max_retries=3)
+def generate_report(self, report_id):
+    """Generate one report. Safe to deliver twice: only one run can claim and finish it."""
+    try:
+        return report_generate(report_id=report_id)
+    except SoftTimeLimitExceeded:
+        report_fail(report_id=report_id, error=_("Quá thời gian cho phép khi tạo báo cáo."))
+    except TRANSIENT as exc:
+        if self.request.retries < self.max_retries:
+            raise self.retry(exc=exc, countdown=2 ** self.request.retries) from exc
+        report_fail(report_id=report_id, error=str(exc))
+    except Exception as exc:
+        report_fail(report_id=report_id, error=f"{exc.__class__.__name__}: {exc}")
+        raise
+    return False
+
+
+@shared_task(name="reports.generate_scheduled")
+def generate_scheduled(period_type="month", schedule_name=""):
+    """Request the compliance report of the last finished period; two triggers give one report."""
+    period = last_finished_period(period_type, timezone.localdate())
+    report, _created = report_request(kind="compliance", period=period, schedule=schedule_name or period_type)
+    return report.pk

@@ -1,0 +1,122 @@
+"""Reports under the failures production brings, with a real broker and real worker processes."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from django.conf import settings
+from django.db import connection
+
+from dxportal.celery import app
+from reports.models import Report, ReportFile
+from reports.services import BrokerUnavailable, report_request
+from reports.tasks import generate_scheduled
+
+ROOT = Path(__file__).resolve().parents[2]
+ON_REDIS = settings.CELERY_BROKER_URL.startswith("redis")
+
+
+def wait_for(condition, timeout=60.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def status_of(report):
+    return Report.objects.get(pk=report.pk).status
+
+
+def database_url():
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
+    return f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def worker_process(name, *, pause):
+    """Start a separate worker process on the test database, as production runs one."""
+    env = {
+        **os.environ, "DATABASE_URL": database_url(), "REPORT_DRILL_PAUSE_SECONDS": str(pause),
+        "REPORT_STALE_AFTER_SECONDS": "3", "CELERY_VISIBILITY_TIMEOUT": "4",
+        "CELERY_UNACKED_RESTORE_INTERVAL": "1", "CELERY_UNACKED_RESTORE_THROTTLE": "1",
+    }
+    command = [sys.executable, "-m", "celery", "-A", "dxportal", "worker", "--pool", "solo", "--loglevel", "INFO",
+               "--hostname", f"{name}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat"]
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+@pytest.mark.skipif(not ON_REDIS or connection.vendor != "postgresql",
+                    reason="acks_late redelivery needs the Redis broker and a database two processes share "
+                           "(CI runs this on PostgreSQL + Redis)")
+def test_worker_killed_mid_report_the_report_completes_once(transactional_db):
+    report, created = report_request(kind="compliance", period="2023")
+    assert created and report.status == "queued"
+    first = worker_process("drill-a", pause=60)
+    try:
+        assert wait_for(lambda: status_of(report) == "running"), "first worker never claimed the report"
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=10)
+    finally:
+        if first.poll() is None:
+            first.kill()
+    assert status_of(report) == "running"  # the killed run left it mid-way, unacknowledged
+    second = worker_process("drill-b", pause=0)
+    try:
+        assert wait_for(lambda: status_of(report) == "done", timeout=90), "the redelivered task did not finish it"
+        time.sleep(6)  # past another visibility timeout: nothing may run it again
+    finally:
+        second.terminate()
+        second.wait(timeout=30)
+    report.refresh_from_db()
+    assert report.attempts == 2
+    assert sorted(ReportFile.objects.filter(report=report).values_list("format", flat=True)) == ["csv", "pdf", "xlsx"]
+
+
+@pytest.fixture
+def broker_down(monkeypatch):
+    """Point the app at a port with no broker (a real refused connection, not a mock), with a fresh pool."""
+    monkeypatch.setattr(app.conf, "broker_url", "redis://127.0.0.1:9/0")
+    monkeypatch.setattr(app, "_pool", None)
+
+
+def test_broker_down_marks_the_request_failed_not_stuck(db, broker_down):
+    with pytest.raises(BrokerUnavailable) as refused:
+        report_request(kind="compliance", period="2023")
+    assert refused.value.status == 503
+    assert list(Report.objects.values_list("status", flat=True)) == ["failed"]
+
+
+def test_failed_report_is_queued_again_when_asked_again(db, monkeypatch):
+    with monkeypatch.context() as patched:
+        patched.setattr(app.conf, "broker_url", "redis://127.0.0.1:9/0")
+        patched.setattr(app, "_pool", None)
+        with pytest.raises(BrokerUnavailable):
+            report_request(kind="compliance", period="2023")
+    report, created = report_request(kind="compliance", period="2023")
+    assert created and report.status == "queued" and Report.objects.count() == 1
+
+
+@pytest.fixture
+def celery_worker(transactional_db):
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30) as worker:
+        yield worker
+
+
+def test_two_beat_triggers_for_the_same_period_make_one_report(celery_worker):
+    generate_scheduled.delay("year", "test schedule")
+    generate_scheduled.delay("year", "test schedule")
+    assert wait_for(lambda: Report.objects.filter(status="done").exists(), timeout=90)
+    time.sleep(1)
+    assert Report.objects.count() == 1
+    report = Report.objects.get()
+    assert report.requested_by_schedule == "test schedule"
+    assert report.files.count() == 3
