@@ -91,7 +91,10 @@ def report_enqueue(report):
     from .tasks import generate_report
 
     try:
-        generate_report.apply_async(args=[report.pk], retry=False)
+        # A connection of its own, checked now: the caller must learn at once if the queue is down.
+        with generate_report.app.connection_for_write() as connection:
+            connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=3)
+            generate_report.apply_async(args=[report.pk], connection=connection, retry=False)
     except Exception as exc:  # kombu raises several connection error types
         logger.warning("Broker unavailable for report %s: %s", report.pk, exc)
         Report.objects.filter(pk=report.pk, status=ReportStatus.QUEUED).update(

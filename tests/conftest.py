@@ -76,3 +76,20 @@ def client_as(cast):
 def fast_password_hashing():
     # Real hashing costs ~0.2 s a user; the cast alone has five. Hash strength is not under test here.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def broker_unreachable(monkeypatch):
+    """Point Celery at a port with no broker: a real refused connection, not a mock.
+
+    Celery reads CELERY_BROKER_URL from the environment before its configuration, so both change;
+    the connection pools are dropped so nothing reuses a connection to the real broker.
+    """
+    from dxportal.celery import app
+
+    dead = "redis://127.0.0.1:9/0"
+    monkeypatch.setenv("CELERY_BROKER_URL", dead)
+    monkeypatch.setattr(app.conf, "broker_url", dead)
+    monkeypatch.setattr(app, "_pool", None)
+    monkeypatch.setattr(app.amqp, "_producer_pool", None)
+    return dead

@@ -1,7 +1,5 @@
 import pytest
 
-from dxportal.celery import app
-
 pytestmark = pytest.mark.django_db
 
 
@@ -13,9 +11,7 @@ def test_healthz_is_200_when_database_and_broker_answer(client):
     assert body["database"]["ok"] and body["broker"]["ok"]
 
 
-def test_healthz_is_503_when_the_broker_is_unreachable(client, monkeypatch):
-    # Port 9 (discard) has no broker on it: a real refused connection, not a mock.
-    monkeypatch.setattr(app.conf, "broker_url", "redis://127.0.0.1:9/0")
+def test_healthz_is_503_when_the_broker_is_unreachable(client, broker_unreachable):
     response = client.get("/healthz")
     assert response.status_code == 503
     body = response.json()
