@@ -82,11 +82,15 @@ def _targets_by_indicator(indicators, year):
 
 
 def _best_values(indicators, values):
+    """Return the best unit value per indicator (for normalised scoring), in one pass over the values."""
+    lower_is_better = {indicator.pk for indicator in indicators if indicator.direction != "higher"}
     best = {}
-    for indicator in indicators:
-        found = [v.value for (ind, _unit), v in values.items() if ind == indicator.pk and v.value is not None]
-        if found:
-            best[indicator.pk] = max(found) if indicator.direction == "higher" else min(found)
+    for (indicator_id, _unit), value in values.items():
+        if value.value is None:
+            continue
+        current = best.get(indicator_id)
+        if current is None or (value.value < current if indicator_id in lower_is_better else value.value > current):
+            best[indicator_id] = value.value
     return best
 
 
@@ -118,15 +122,22 @@ def _row(indicator, unit, value, target, year, best=None, value_period=None):
 
 def _province_rows(indicators, latest, targets, year):
     """Roll the units' latest approved values up to the province, by each indicator's rule, in SQL."""
-    newest = IndicatorValue.objects.filter(indicator=OuterRef("indicator_id"), pk__in=latest.values("pk"))
-    newest = newest.order_by("-period_start", "-reviewed_at").values("value")[:1]
+    in_latest = IndicatorValue.objects.filter(pk__in=latest.values("pk"))
     sums = {
         row["indicator_id"]: row
-        for row in IndicatorValue.objects.filter(pk__in=latest.values("pk")).values("indicator_id").annotate(
+        for row in in_latest.values("indicator_id").annotate(
             numerator_sum=Sum("numerator"), denominator_sum=Sum("denominator"), value_sum=Sum("value"),
-            value_avg=Avg("value"), value_latest=Subquery(newest), reporting=Count("id"),
-        )
+            value_avg=Avg("value"), reporting=Count("id"),
+        ).order_by()
     }
+    if any(indicator.aggregation == Aggregation.LATEST for indicator in indicators):
+        # "Latest": the most recent of the units' latest values, picked by a window, not a per-group subquery.
+        newest = in_latest.annotate(rank=Window(
+            RowNumber(), partition_by=[F("indicator_id")],
+            order_by=[F("period_start").desc(), F("reviewed_at").desc(nulls_last=True), F("pk").desc()],
+        )).filter(rank=1).values_list("indicator_id", "value")
+        for indicator_id, value in newest:
+            sums[indicator_id]["value_latest"] = value
     rows = []
     for indicator in indicators:
         value = _rolled_up(indicator, sums.get(indicator.pk))
