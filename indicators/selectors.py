@@ -66,8 +66,9 @@ def progress(*, period, framework=None, unit=None):
         units = units.filter(path__startswith=unit.path)
     units = list(units)
     latest = latest_approved_values(indicators=indicators, units=units, as_of=parsed.end)
-    values = {(v.indicator_id, v.unit_id): v for v in latest.only(
-        "id", "indicator_id", "unit_id", "period", "value", "numerator", "denominator")}
+    # Plain tuples, not model instances: a province has tens of thousands of them.
+    values = {(indicator_id, unit_id): (value, period_code) for indicator_id, unit_id, value, period_code
+              in latest.values_list("indicator_id", "unit_id", "value", "period")}
     targets = _targets_by_indicator(indicators, parsed.year)
     rows = _unit_rows(indicators, units, values, targets, parsed.year)
     province = _province_rows(indicators, latest, targets, parsed.year)
@@ -85,12 +86,12 @@ def _best_values(indicators, values):
     """Return the best unit value per indicator (for normalised scoring), in one pass over the values."""
     lower_is_better = {indicator.pk for indicator in indicators if indicator.direction != "higher"}
     best = {}
-    for (indicator_id, _unit), value in values.items():
-        if value.value is None:
+    for (indicator_id, _unit), (value, _period) in values.items():
+        if value is None:
             continue
         current = best.get(indicator_id)
-        if current is None or (value.value < current if indicator_id in lower_is_better else value.value > current):
-            best[indicator_id] = value.value
+        if current is None or (value < current if indicator_id in lower_is_better else value > current):
+            best[indicator_id] = value
     return best
 
 
@@ -102,11 +103,10 @@ def _unit_rows(indicators, units, values, targets, year):
         for unit in units:
             if not indicator.applies_to(unit):
                 continue
-            value = values.get((indicator.pk, unit.pk))
+            value, value_period = values.get((indicator.pk, unit.pk), (None, None))
             own = [t for t in indicator_targets if t.unit_id in (None, unit.pk)]
             target = pick_target(indicator, own, year=year)
-            rows.append(_row(indicator, unit, value.value if value else None, target, year, best.get(indicator.pk),
-                             value_period=value.period if value else None))
+            rows.append(_row(indicator, unit, value, target, year, best.get(indicator.pk), value_period=value_period))
     return rows
 
 

@@ -155,13 +155,16 @@ def coverage(*, on, group_by="none", department=None):
     return rows
 
 
-def decision766_estimates(*, actor, period, unit=None):
+def decision766_estimates(*, actor, period, unit=None, stats_by_unit=None):
     """Return, per receiving unit, the estimated Decision 766 points of the components dossiers support.
 
     Labelled as estimates: the rules are the portal's reading of published approximations (Score766Rule).
+    Pass `stats_by_unit` (procedure_stats grouped by unit) when the caller already has it.
     """
     rules = list(Score766Rule.objects.all())
-    rows = procedure_stats(actor=actor, period=period, unit=unit, group_by="unit")
+    rows = stats_by_unit
+    if rows is None:
+        rows = procedure_stats(actor=actor, period=period, unit=unit, group_by="unit")
     shares = {row["procedure__department__code"]: row["online_share"]
               for row in coverage(on=period.end, group_by="department")}
     estimates = []

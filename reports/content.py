@@ -51,7 +51,7 @@ def build_content(*, period, unit=None):
     completeness_result = completeness(period=period, units=scope_units)
     stats = procedure_stats(actor=actor, period=parsed, unit=unit, group_by="unit")
     [totals] = procedure_stats(actor=actor, period=parsed, unit=unit, group_by="none")
-    estimates = decision766_estimates(actor=actor, period=parsed, unit=unit)
+    estimates = decision766_estimates(actor=actor, period=parsed, unit=unit, stats_by_unit=stats)
     department = unit if unit is not None and unit.kind in ("department", "agency") else None
     coverage_rows = coverage(on=parsed.end, group_by="department", department=department)
     level_rows = coverage(on=parsed.end, group_by="level")
