@@ -236,6 +236,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ReportKindEnum": "reports.models.ReportKind",
+        "ReportStatusEnum": "reports.models.ReportStatus",
+        "ValueStateEnum": "indicators.models.ValueState",
+        "DossierChannelEnum": "procedures.models.Channel",
+        "UnitKindEnum": "departments.models.UnitKind",
+    },
 }
 
 # Failed logins: lock the username from that address for a while (django-axes).
@@ -298,3 +305,4 @@ if CELERY_BROKER_URL.startswith("redis"):
 # Failure drills only: seconds a report generation pauses after claiming, so a test can kill the worker.
 REPORT_DRILL_PAUSE_SECONDS = float(os.environ.get("REPORT_DRILL_PAUSE_SECONDS") or 0)
 REMINDER_DAYS_BEFORE = env_int("REMINDER_DAYS_BEFORE", 3)
+PUBLIC_PAGE_ENABLED = env_bool("PUBLIC_PAGE_ENABLED", default=True)

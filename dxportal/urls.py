@@ -8,6 +8,8 @@ from .health import healthz
 api_v1 = [
     path("", include("departments.api.urls")),
     path("", include("indicators.api.urls")),
+    path("", include("procedures.api.urls")),
+    path("", include("reports.api.urls")),
 ]
 
 urlpatterns = [
@@ -18,4 +20,5 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("", include("reports.urls")),
 ]

@@ -88,8 +88,9 @@ def broker_unreachable(monkeypatch):
     from dxportal.celery import app
 
     dead = "redis://127.0.0.1:9/0"
-    monkeypatch.setenv("CELERY_BROKER_URL", dead)
+    # The configuration first: its saved value must be read while the environment is still the real one.
     monkeypatch.setattr(app.conf, "broker_url", dead)
+    monkeypatch.setenv("CELERY_BROKER_URL", dead)
     monkeypatch.setattr(app, "_pool", None)
     monkeypatch.setattr(app.amqp, "_producer_pool", None)
     return dead

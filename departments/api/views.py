@@ -16,7 +16,7 @@ class UnitViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = UnitSerializer
     filterset_class = UnitFilter
     lookup_field = "code"
-    lookup_value_regex = "[^/]+"
+    lookup_value_regex = "[^/\\x00]+"  # PostgreSQL cannot even compare text with a NUL in it
 
     def get_queryset(self):
         actor = Actor.from_request(self.request)
