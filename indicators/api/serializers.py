@@ -45,6 +45,12 @@ class CodeRelatedField(serializers.SlugRelatedField):
             return queryset
         return self.scoped(Actor.from_request(self.context["request"]), queryset)
 
+    def to_internal_value(self, data):
+        if isinstance(data, str) and "\x00" in data:
+            # PostgreSQL cannot compare text holding a NUL: no such code can exist.
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data)
+        return super().to_internal_value(data)
+
 
 @extend_schema_field({"type": "number", "nullable": True, "description": "Số, hoặc chuỗi số như \"90,5\"."})
 class NumberInputField(serializers.Field):
