@@ -27,6 +27,7 @@ ROLE_EXTRA_PERMISSIONS = {
         "indicators.change_indicatorvalue", "indicators.view_evidence", "indicators.add_evidence",
         "indicators.delete_evidence", "indicators.add_comment",
         "procedures.view_procedure", "procedures.change_procedure", "procedures.view_dossier",
+        "procedures.view_procedurefield",  # to pick a procedure's field (admin autocomplete)
         "reports.view_report", "reports.add_report",
     ],
     Role.REVIEWER: ["reports.add_report", "indicators.change_indicatorvalue", "indicators.add_comment"],

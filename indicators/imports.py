@@ -114,10 +114,10 @@ def _plan(rows, actor, summary):
         if current is None:
             plan.creates.append(parsed)
             summary.created += 1
+        elif _same(current, parsed):
+            summary.unchanged += 1  # re-importing an export, approved rows included, changes nothing
         elif current.state == ValueState.APPROVED:
             summary.reject(number, ServiceError(_("Số liệu đã duyệt bị khóa."), field="period", code="locked"))
-        elif _same(current, parsed):
-            summary.unchanged += 1
         else:
             plan.updates.append((current, parsed))
             summary.updated += 1

@@ -74,10 +74,16 @@ def value_create(*, indicator, unit, period, actor, channel, numerator=None, den
     if IndicatorValue.objects.filter(indicator=indicator, unit=unit, period=parsed.code).exists():
         raise Conflict(_("Đã có số liệu của chỉ tiêu này cho đơn vị và kỳ này."), field="period", code="exists")
     person = _person(actor)
-    created = IndicatorValue.objects.create(
-        indicator=indicator, unit=unit, period=parsed.code, period_start=parsed.start, period_end=parsed.end,
-        due_date=indicator.due_date_for(parsed), note=note, created_by=person, updated_by=person, **numbers,
-    )
+    try:
+        with transaction.atomic():
+            created = IndicatorValue.objects.create(
+                indicator=indicator, unit=unit, period=parsed.code, period_start=parsed.start,
+                period_end=parsed.end, due_date=indicator.due_date_for(parsed), note=note, created_by=person,
+                updated_by=person, **numbers,
+            )
+    except IntegrityError:  # someone created it between our check and our insert
+        raise Conflict(_("Đã có số liệu của chỉ tiêu này cho đơn vị và kỳ này."), field="period",
+                       code="exists") from None
     if person:
         created.editors.add(person)
     audit_entry(value=created, action=AuditAction.CREATE, actor=actor, channel=channel,

@@ -1,0 +1,671 @@
+"""The indicators admin: catalogues for administrators, data entry for staff, review for reviewers.
+
+Every change goes through `indicators.services` (or `indicators.imports`); this module only turns
+forms and actions into service calls and service errors into form errors and messages.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.forms.models import construct_instance
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.text import Truncator, capfirst
+from django.utils.translation import gettext_lazy as _
+from import_export.admin import ExportMixin
+from import_export.formats.base_formats import CSV, XLSX
+from import_export.forms import ExportForm
+
+from departments.admin import CatalogueAdmin
+from departments.errors import ServiceError
+from departments.models import Role, Unit, UnitKind
+from departments.policy import (
+    Actor,
+    can_edit_unit_data,
+    can_manage_catalogues,
+    can_review,
+    restrict_reviewed_data,
+    units_visible_to,
+)
+
+from . import views
+from .models import (
+    AUDITED_FIELDS,
+    AuditChannel,
+    AuditEntry,
+    Comment,
+    Evidence,
+    Framework,
+    Indicator,
+    IndicatorValue,
+    Pillar,
+    Source,
+    Target,
+    ValueState,
+)
+from .resources import IndicatorValueResource
+from .selectors import changes_since_approval, review_queue, values_visible_to
+from .services import (
+    EDITABLE_STATES,
+    evidence_add,
+    evidence_check,
+    evidence_remove,
+    value_approve,
+    value_create,
+    value_reopen,
+    value_return,
+    value_submit,
+    value_update,
+)
+from .views import field_label, plain, shown
+
+NUMBER_FIELDS = ["numerator", "denominator", "value", "note"]
+IDENTITY_FIELDS = ["indicator", "unit", "period"]
+TRACKING_FIELDS = ["state", "version", "due_date", "is_computed", "created_by", "created_at", "updated_by",
+                   "updated_at", "submitted_at", "reviewed_by", "reviewed_at", "return_reason"]
+QUEUE_PARAM = "queue"
+
+# The admin index shows the indicators' work module (my tasks, review queue, import) above the
+# applications. The template extends "admin/index.html", so a project override of it still applies.
+if admin.site.index_template is None:
+    admin.site.index_template = "admin/indicators/index.html"
+
+
+# --- catalogues ---------------------------------------------------------------------------------
+
+
+class CatalogueInline(admin.TabularInline):
+    """An inline of a catalogue: only administrators change it, like its parent."""
+
+    extra = 0
+
+    def has_add_permission(self, request, obj=None):
+        return can_manage_catalogues(Actor.from_request(request)) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return can_manage_catalogues(Actor.from_request(request)) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return can_manage_catalogues(Actor.from_request(request)) and super().has_delete_permission(request, obj)
+
+
+class PillarInline(CatalogueInline):
+    model = Pillar
+    fields = ["order", "code", "name", "name_en"]
+
+
+@admin.register(Framework)
+class FrameworkAdmin(CatalogueAdmin):
+    list_display = ["code", "name", "version", "decision", "valid_from", "valid_to", "deadline_days",
+                    "indicator_count"]
+    list_filter = ["valid_from", "valid_to"]
+    search_fields = ["code", "name", "name_en", "decision"]
+    inlines = [PillarInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(indicator_count=Count("indicators"))
+
+    @admin.display(description=_("số chỉ tiêu"), ordering="indicator_count")
+    def indicator_count(self, obj):
+        return obj.indicator_count
+
+
+@admin.register(Pillar)
+class PillarAdmin(CatalogueAdmin):
+    list_display = ["code", "name", "framework", "order"]
+    list_filter = ["framework"]
+    list_select_related = ["framework"]
+    search_fields = ["code", "name", "name_en", "framework__code"]
+    autocomplete_fields = ["framework"]
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(CatalogueAdmin):
+    list_display = ["code", "name", "framework", "pillar", "value_type", "period_type", "unit_of_measure", "source",
+                    "evidence_required", "is_active", "target_count"]
+    list_filter = ["framework", "value_type", "period_type", "source", "evidence_required", "is_active"]
+    list_select_related = ["framework", "pillar"]
+    search_fields = ["code", "name", "name_en"]
+    autocomplete_fields = ["framework", "pillar"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(target_count=Count("targets"))
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "unit_kinds":  # a list of kinds: ticked, not typed as JSON
+            return forms.MultipleChoiceField(
+                label=capfirst(db_field.verbose_name), help_text=db_field.help_text, choices=UnitKind.choices,
+                widget=forms.CheckboxSelectMultiple, required=False,
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    @admin.display(description=_("số mục tiêu"), ordering="target_count")
+    def target_count(self, obj):
+        return obj.target_count
+
+
+@admin.register(Target)
+class TargetAdmin(CatalogueAdmin):
+    list_display = ["indicator", "year", "unit", "value", "decision"]
+    list_filter = ["year", "indicator__framework"]
+    list_select_related = ["indicator", "unit"]
+    search_fields = ["indicator__code", "indicator__name", "decision", "unit__code", "unit__name"]
+    autocomplete_fields = ["indicator", "unit"]
+
+
+# --- who may enter what ---------------------------------------------------------------------------
+
+
+def may_enter_data(actor):
+    """May the actor enter values at all? Reviewers never change values; staff and administrators may."""
+    return actor.role in (Role.STAFF, Role.ADMIN)
+
+
+def may_change_value(actor, value):
+    """May the actor edit this value's numbers, note and evidence now?"""
+    return (may_enter_data(actor) and not value.is_computed and value.state in EDITABLE_STATES
+            and can_edit_unit_data(actor, value.unit))
+
+
+def units_for_entry(actor):
+    """Return the units the actor may enter values for, as the policy scopes them."""
+    if not may_enter_data(actor):
+        return Unit.objects.none()
+    return units_visible_to(actor).order_by("path")
+
+
+def indicators_for_entry(actor):
+    """Return the active, hand-entered indicators that apply to a kind of unit the actor enters data for."""
+    kinds = set(units_for_entry(actor).values_list("kind", flat=True))
+    candidates = Indicator.objects.filter(is_active=True, source=Source.MANUAL).only("pk", "unit_kinds")
+    return Indicator.objects.filter(pk__in=[i.pk for i in candidates if kinds & set(i.unit_kinds)])
+
+
+def _count_of(model):
+    rows = model.objects.filter(value=OuterRef("pk")).order_by().values("value").annotate(n=Count("pk"))
+    return Coalesce(Subquery(rows.values("n")[:1], output_field=IntegerField()), Value(0))
+
+
+class _Refused(Exception):
+    """A service refused the save of a change form; the form is shown again with its error."""
+
+    def __init__(self, error):
+        super().__init__(str(error.message))
+        self.error = error
+
+
+# --- value forms and inlines ----------------------------------------------------------------------
+
+
+class IndicatorValueForm(forms.ModelForm):
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=True)
+    refusal = None  # the ServiceError of a save that was rolled back, set by the admin
+
+    class Meta:
+        model = IndicatorValue
+        fields = [*IDENTITY_FIELDS, *NUMBER_FIELDS]
+        help_texts = {"period": _("Năm: 2023, quý: 2023Q3, tháng: 202308.")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is None:
+            del self.fields["expected_version"]  # a new value has no version to be stale
+        elif "expected_version" in self.fields:
+            self.fields["expected_version"].initial = self.instance.version
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.refusal is not None:
+            field = self.refusal.field if self.refusal.field in self.fields else None
+            if field and self.fields[field].widget.is_hidden:
+                field = None
+            self.add_error(field, self.refusal.message)
+        return cleaned
+
+    def _post_clean(self):
+        # The services check every rule of a value and say why in the portal's words; the model's
+        # database constraints, checked here, would only repeat some of them by constraint name.
+        self.instance = construct_instance(self, self.instance, self._meta.fields, self._meta.exclude)
+
+
+class EvidenceInline(admin.TabularInline):
+    """The value's evidence files: listed with a download link; removable while the value is editable."""
+
+    model = Evidence
+    extra = 0
+    fields = ["download", "content_type", "size", "uploaded_by", "uploaded_at"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("uploaded_by")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        actor = Actor.from_request(request)
+        return obj is not None and may_change_value(actor, obj) and super().has_delete_permission(request, obj)
+
+    @admin.display(description=_("tệp"))
+    def download(self, evidence):
+        url = reverse("admin:indicators_indicatorvalue_evidence", args=[evidence.value_id, evidence.pk])
+        return format_html('<a href="{}">{}</a>', url, evidence.original_name)
+
+
+class EvidenceUploadForm(forms.ModelForm):
+    class Meta:
+        model = Evidence
+        fields = ["file"]
+        widgets = {"file": forms.FileInput}
+
+    def clean_file(self):
+        upload = self.cleaned_data.get("file")
+        if upload:
+            try:
+                evidence_check(upload)
+            except ServiceError as error:
+                raise forms.ValidationError(error.message, code=error.code) from None
+        return upload
+
+
+class EvidenceUploadFormSet(forms.BaseInlineFormSet):
+    @classmethod
+    def get_default_prefix(cls):
+        return "evidence_upload"
+
+
+class EvidenceUploadInline(admin.TabularInline):
+    """New evidence files, uploaded with the value's form and attached through the service."""
+
+    model = Evidence
+    form = EvidenceUploadForm
+    formset = EvidenceUploadFormSet
+    extra = 1
+    verbose_name = _("minh chứng mới")
+    verbose_name_plural = _("tải minh chứng lên")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).none()
+
+    def has_add_permission(self, request, obj=None):
+        actor = Actor.from_request(request)
+        allowed = may_enter_data(actor) if obj is None else may_change_value(actor, obj)
+        return allowed and super().has_add_permission(request, obj)
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReviewQueueFilter(admin.SimpleListFilter):
+    """The reviewers' queue: submitted values they may review, oldest first, with their last approval."""
+
+    title = _("hàng chờ duyệt")
+    parameter_name = QUEUE_PARAM
+
+    def lookups(self, request, model_admin):
+        return [("1", _("Đã gửi, cũ nhất trước"))]
+
+    def queryset(self, request, queryset):
+        if self.value() != "1":
+            return queryset
+        return review_queue(Actor.from_request(request), queryset)
+
+
+class ValuesExportForm(ExportForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["format"].label = _("Định dạng tệp")
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Lý do"), widget=forms.Textarea(attrs={"rows": 4, "cols": 80}),
+                             error_messages={"required": _("Cần ghi rõ lý do.")})
+
+
+# --- values -------------------------------------------------------------------------------------
+
+
+@admin.register(IndicatorValue)
+class IndicatorValueAdmin(ExportMixin, admin.ModelAdmin):
+    form = IndicatorValueForm
+    inlines = [EvidenceInline, EvidenceUploadInline]
+    list_display = ["indicator_code", "unit", "period", "shown_value", "state", "version", "due_date",
+                    "evidence_count", "comment_count", "updated_by"]
+    list_display_links = ["indicator_code"]
+    list_select_related = ["indicator", "unit", "updated_by"]
+    list_filter = ["state", "indicator__framework", "indicator__period_type",
+                   ("unit", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["indicator__code", "indicator__name", "unit__code", "unit__name", "period"]
+    actions = ["submit_selected", "approve_selected", "return_selected", "reopen_selected"]
+    # Export only: imports go through indicators.imports.values_import (see views.values_import_page).
+    resource_classes = [IndicatorValueResource]
+    export_formats = [XLSX, CSV]
+    export_form_class = ValuesExportForm
+    export_template_name = "admin/indicators/indicatorvalue/export.html"
+    to_encoding = "utf-8-sig"  # so that Excel opens an exported CSV with its Vietnamese intact
+    import_export_change_list_template = "admin/indicators/indicatorvalue/change_list.html"
+    change_form_template = "admin/indicators/indicatorvalue/change_form.html"
+
+    # permissions
+
+    def has_add_permission(self, request):
+        return may_enter_data(Actor.from_request(request)) and super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        actor = Actor.from_request(request)
+        if not may_enter_data(actor) or not super().has_change_permission(request, obj):
+            return False
+        return obj is None or may_change_value(actor, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # no service deletes values: their history must stay
+
+    def has_submit_permission(self, request):
+        return may_enter_data(Actor.from_request(request)) and self.has_view_permission(request)
+
+    def has_review_permission(self, request):
+        return can_review(Actor.from_request(request)) and self.has_view_permission(request)
+
+    def has_tasks_permission(self, request):
+        return self.has_add_permission(request)
+
+    def has_export_permission(self, request):
+        return self.has_view_permission(request)  # and the export holds only what get_queryset lets them see
+
+    def init_request_context_data(self, request, form):
+        return {**super().init_request_context_data(request, form), "title": _("Xuất số liệu ra Excel/CSV")}
+
+    # querysets and lists
+
+    def get_queryset(self, request):
+        queryset = values_visible_to(Actor.from_request(request), super().get_queryset(request))
+        return queryset.annotate(evidence_count=_count_of(Evidence), comment_count=_count_of(Comment))
+
+    def in_queue(self, request):
+        return request.GET.get(QUEUE_PARAM) == "1"
+
+    def get_list_filter(self, request):
+        if self.has_review_permission(request):
+            return [ReviewQueueFilter, *self.list_filter]
+        return self.list_filter
+
+    def get_list_display(self, request):
+        if self.in_queue(request):
+            return ["indicator_code", "unit", "period", "shown_value", "changes_column", "submitted_at",
+                    "updated_by", "evidence_count"]
+        return self.list_display
+
+    def get_ordering(self, request):
+        if self.in_queue(request):
+            return ["submitted_at", "pk"]
+        return super().get_ordering(request)
+
+    @admin.display(description=_("chỉ tiêu"), ordering="indicator__code")
+    def indicator_code(self, obj):
+        return obj.indicator.code
+
+    @admin.display(description=_("giá trị"), ordering="value")
+    def shown_value(self, obj):
+        if obj.value is None:
+            return "—"
+        shown = plain(obj.value)
+        if obj.numerator is not None:
+            shown = f"{shown} ({plain(obj.numerator)}/{plain(obj.denominator)})"
+        return f"{shown} {obj.indicator.unit_of_measure}".strip()
+
+    @admin.display(description=_("minh chứng"), ordering="evidence_count")
+    def evidence_count(self, obj):
+        return obj.evidence_count
+
+    @admin.display(description=_("trao đổi"), ordering="comment_count")
+    def comment_count(self, obj):
+        return obj.comment_count
+
+    @admin.display(description=_("thay đổi từ lần duyệt trước"))
+    def changes_column(self, obj):
+        if not getattr(obj, "last_approved", None):
+            return _("Chưa được duyệt lần nào")
+        changes = changes_since_approval(obj)
+        if not changes:
+            return _("Không thay đổi")
+        return format_html_join(
+            mark_safe("<br>"), "{}: {} → {}",
+            ((field_label(name), plain(before), plain(now)) for name, (before, now) in changes.items()),
+        )
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = extra_context or {}
+        if self.in_queue(request) and self.has_review_permission(request):
+            extra_context["queue_summary"] = self.queue_summary(request)
+        return super().changelist_view(request, extra_context)
+
+    def queue_summary(self, request):
+        """Return the counts a reviewer sees above the queue: values by state, and queued values by unit."""
+        actor = Actor.from_request(request)
+        states = dict(ValueState.choices)
+        by_state = values_visible_to(actor).order_by().values("state").annotate(n=Count("pk"))
+        by_unit = (review_queue(actor).order_by().values("unit__code", "unit__name").annotate(n=Count("pk"))
+                   .order_by("unit__code"))
+        return {
+            "by_state": [(states.get(row["state"], row["state"]), row["n"]) for row in by_state],
+            "by_unit": [(row["unit__code"], row["unit__name"], row["n"]) for row in by_unit],
+        }
+
+    # the change form
+
+    def get_fieldsets(self, request, obj=None):
+        numbers = (_("Số liệu"), {
+            "fields": NUMBER_FIELDS,
+            "description": _("Với chỉ tiêu tỷ lệ %, nhập tử số và mẫu số; giá trị được tính tự động."),
+        })
+        if obj is None:
+            return [(None, {"fields": IDENTITY_FIELDS}), numbers]
+        identity = [*IDENTITY_FIELDS, "state", "version", "due_date"]
+        if self.has_change_permission(request, obj):
+            identity.append("expected_version")
+        tracking = [name for name in TRACKING_FIELDS if name not in identity]
+        return [(None, {"fields": identity}), numbers,
+                (_("Theo dõi"), {"fields": tracking, "classes": ["collapse"]})]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return [*IDENTITY_FIELDS, *TRACKING_FIELDS]
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else [EvidenceUploadInline]  # nothing to list yet
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.refusal = getattr(request, "_dx_refusal", None)
+        return form
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        actor = Actor.from_request(request)
+        if db_field.name == "unit":
+            kwargs["queryset"] = units_for_entry(actor)
+        elif db_field.name == "indicator":
+            kwargs["queryset"] = indicators_for_entry(actor).select_related("framework")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except _Refused as refused:
+            # The save was rolled back; show the same form again, with the service's reason.
+            request._dx_refusal = refused.error
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = extra_context or {}
+        value = self.get_object(request, unquote(object_id))
+        if value is not None:
+            extra_context.update(views.value_page_context(request, self, value))
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        actor = Actor.from_request(request)
+        data = form.cleaned_data
+        try:
+            if change:
+                changes = {name: data[name] for name in NUMBER_FIELDS if name in form.changed_data}
+                if not changes:
+                    return
+                saved = value_update(value=obj, expected_version=data["expected_version"], actor=actor,
+                                     channel=AuditChannel.ADMIN, changes=changes)
+            else:
+                saved = value_create(indicator=data["indicator"], unit=data["unit"], period=data["period"],
+                                     actor=actor, channel=AuditChannel.ADMIN,
+                                     **{name: data[name] for name in NUMBER_FIELDS})
+        except ServiceError as error:
+            raise _Refused(error) from error
+        obj.pk = saved.pk
+        obj.refresh_from_db()
+        obj._state.adding = False
+
+    def save_formset(self, request, form, formset, change):
+        formset.save(commit=False)  # sorts the forms into new and deleted objects; writes nothing
+        actor = Actor.from_request(request)
+        uploads = [f.cleaned_data["file"] for f in formset.extra_forms
+                   if f.has_changed() and f.cleaned_data.get("file") and f not in formset.deleted_forms]
+        try:
+            formset.new_objects = [
+                evidence_add(value=formset.instance, upload=upload, actor=actor, channel=AuditChannel.ADMIN)
+                for upload in uploads
+            ]
+            for evidence in formset.deleted_objects:
+                evidence_remove(evidence=evidence, actor=actor, channel=AuditChannel.ADMIN)
+        except ServiceError as error:
+            raise _Refused(error) from error
+
+    # pages of their own
+
+    def get_urls(self):
+        def view(function):
+            def wrapped(request, *args, **kwargs):
+                return function(request, self, *args, **kwargs)
+            return self.admin_site.admin_view(wrapped)
+
+        name = f"{self.opts.app_label}_{self.opts.model_name}"
+        return [
+            path("my-tasks/", view(views.my_tasks), name=f"{name}_my_tasks"),
+            path("review-queue/", view(views.review_queue_redirect), name=f"{name}_review_queue"),
+            path("import/", view(views.values_import_page), name=f"{name}_import"),
+            path("<int:object_id>/workflow/<str:step>/", view(views.value_workflow), name=f"{name}_workflow"),
+            path("<int:object_id>/comment/", view(views.value_comment), name=f"{name}_comment"),
+            path("<int:object_id>/evidence/<int:evidence_id>/", view(views.evidence_download),
+                 name=f"{name}_evidence"),
+            *super().get_urls(),
+        ]
+
+    # bulk actions: the same service for each row, each leaving its own audit entry
+
+    @admin.action(description=_("Gửi duyệt các số liệu đã chọn"), permissions=["submit"])
+    def submit_selected(self, request, queryset):
+        self.run_each(request, queryset, value_submit, _("Đã gửi duyệt %(count)s số liệu."))
+
+    @admin.action(description=_("Duyệt các số liệu đã chọn"), permissions=["review"])
+    def approve_selected(self, request, queryset):
+        self.run_each(request, queryset, value_approve, _("Đã duyệt %(count)s số liệu."))
+
+    @admin.action(description=_("Trả lại các số liệu đã chọn (kèm lý do)"), permissions=["review"])
+    def return_selected(self, request, queryset):
+        return self.run_each_with_reason(request, queryset, value_return, _("Đã trả lại %(count)s số liệu."),
+                                         title=_("Trả lại số liệu cho đơn vị"))
+
+    @admin.action(description=_("Mở lại các số liệu đã duyệt (kèm lý do)"), permissions=["review"])
+    def reopen_selected(self, request, queryset):
+        return self.run_each_with_reason(request, queryset, value_reopen, _("Đã mở lại %(count)s số liệu."),
+                                         title=_("Mở lại số liệu đã duyệt"))
+
+    def run_each(self, request, queryset, service, done_message, **kwargs):
+        """Call `service` for each selected value on its own; report how many went through and why others did not."""
+        actor = Actor.from_request(request)
+        done, refused = 0, []
+        for value in queryset.select_related("indicator__framework", "unit").order_by("submitted_at", "pk"):
+            try:
+                service(value=value, actor=actor, channel=AuditChannel.ADMIN_BULK, **kwargs)
+            except ServiceError as error:
+                refused.append(f"{value}: {error.message}")
+            else:
+                done += 1
+        if done:
+            messages.success(request, done_message % {"count": done})
+        if refused:
+            messages.error(request, _("Không thực hiện được với %(count)s số liệu: %(details)s")
+                           % {"count": len(refused), "details": "; ".join(refused)})
+
+    def run_each_with_reason(self, request, queryset, service, done_message, *, title):
+        form = ReasonForm(request.POST if "post" in request.POST else None)
+        if form.is_valid():
+            self.run_each(request, queryset, service, done_message, reason=form.cleaned_data["reason"])
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title, "opts": self.opts, "form": form, "action": request.POST.get("action", ""),
+            "values": queryset.select_related("indicator", "unit").order_by("submitted_at", "pk"),
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/indicators/indicatorvalue/reason.html", context)
+
+
+# --- audit ----------------------------------------------------------------------------------------
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """The audit trail, read only: who changed which value, when, through what, before and after."""
+
+    list_display = ["at", "value", "action", "channel", "actor", "api_key", "short_reason"]
+    list_filter = ["action", "channel", "at"]
+    list_select_related = ["value__indicator", "value__unit", "actor", "api_key"]
+    search_fields = ["value__indicator__code", "value__unit__code", "value__period", "actor__username", "reason"]
+    fields = ["value", "action", "channel", "actor", "api_key", "at", "shown_before", "shown_after", "reason"]
+    readonly_fields = fields
+    date_hierarchy = "at"
+
+    def get_queryset(self, request):
+        actor = Actor.from_request(request)
+        return restrict_reviewed_data(actor, super().get_queryset(request),
+                                      published=Q(value__state=ValueState.APPROVED), unit_field="value__unit")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("lý do"))
+    def short_reason(self, obj):
+        return Truncator(obj.reason).chars(80)
+
+    @admin.display(description=_("trước"))
+    def shown_before(self, obj):
+        return _audit_table(obj.before)
+
+    @admin.display(description=_("sau"))
+    def shown_after(self, obj):
+        return _audit_table(obj.after)
+
+
+def _audit_table(data):
+    if not data:
+        return "—"
+    keys = [name for name in AUDITED_FIELDS if name in data] + [name for name in data if name not in AUDITED_FIELDS]
+    return format_html_join(mark_safe("<br>"), "{}: {}", ((field_label(k), shown(k, data[k])) for k in keys))

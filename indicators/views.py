@@ -1,0 +1,325 @@
+"""Admin pages of indicator values beyond the ModelAdmin's own: my tasks, import, workflow buttons,
+comments and evidence downloads. Each takes the IndicatorValueAdmin, asks it (and through it the
+access policy) what the person may see, and calls a service for every change.
+"""
+
+import csv
+import io
+import zipfile
+from decimal import Decimal, InvalidOperation
+from urllib.parse import urlencode
+
+import openpyxl
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.html import format_html
+from django.utils.text import Truncator, capfirst
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+from openpyxl.utils.exceptions import InvalidFileException
+
+from departments.errors import BatchRejected, ServiceError
+from departments.policy import Actor, can_edit_unit_data, can_review
+
+from .imports import rows_from_csv, values_import
+from .models import AUDITED_FIELDS, AuditChannel, Comment, Evidence, IndicatorValue, ValueState
+from .selectors import staff_tasks
+from .services import comment_add, value_approve, value_reopen, value_return, value_submit
+
+IMPORT_MAX_BYTES = 20 * 1024 * 1024
+
+
+# --- how values and their history read ------------------------------------------------------------
+
+
+def plain(raw):
+    """Return an audited field as people read it: decimals without trailing zeros, long text shortened."""
+    if raw is None or raw == "":
+        return "—"
+    try:
+        number = Decimal(str(raw))
+    except (InvalidOperation, ValueError):
+        return Truncator(str(raw)).chars(80)
+    return format(number.normalize(), "f") if number.is_finite() else str(raw)
+
+
+def field_label(name):
+    """Return the label of an audited key: a value's field, or evidence and comment data."""
+    if name in AUDITED_FIELDS:
+        return capfirst(IndicatorValue._meta.get_field(name).verbose_name)
+    labels = {"evidence": Evidence._meta.verbose_name, "comment": Comment._meta.verbose_name,
+              "size": Evidence._meta.get_field("size").verbose_name, "sha256": "SHA-256"}
+    return capfirst(labels.get(name, name))
+
+
+def shown(name, raw):
+    """Return an audited value as people read it; states by their label."""
+    if name == "state" and raw in ValueState.values:
+        return ValueState(raw).label
+    return plain(raw)
+
+
+def audit_rows(entries):
+    """Return a value's audit entries as rows for its page: who, and what changed from what to what."""
+    rows = []
+    for entry in entries:
+        before, after = entry.before or {}, entry.after or {}
+        names = [n for n in AUDITED_FIELDS if n in before or n in after]
+        names += [n for n in dict.fromkeys([*before, *after]) if n not in AUDITED_FIELDS]
+        changes = [(field_label(n), shown(n, before.get(n)), shown(n, after.get(n))) for n in names]
+        changes = [change for change in changes if change[1] != change[2]]
+        who = (entry.actor.get_full_name() or entry.actor.get_username()) if entry.actor else ""
+        if entry.api_key is not None:
+            who = format_html("{} ({})", who, entry.api_key.name) if who else entry.api_key.name
+        rows.append({"entry": entry, "who": who or "—", "changes": changes})
+    return rows
+
+
+# --- the value page: history, comments, workflow buttons ------------------------------------------
+
+WORKFLOW = {
+    # step: (service, needs a reason, label, states it starts from, who may: "enter" or "review")
+    "submit": (value_submit, False, _("Gửi duyệt"), {ValueState.DRAFT, ValueState.RETURNED}, "enter"),
+    "approve": (value_approve, False, _("Duyệt"), {ValueState.SUBMITTED}, "review"),
+    "return": (value_return, True, _("Trả lại"), {ValueState.SUBMITTED}, "review"),
+    "reopen": (value_reopen, True, _("Mở lại"), {ValueState.APPROVED}, "review"),
+}
+DONE = {
+    "submit": _("Đã gửi duyệt %(value)s."),
+    "approve": _("Đã duyệt %(value)s."),
+    "return": _("Đã trả lại %(value)s."),
+    "reopen": _("Đã mở lại %(value)s."),
+}
+
+
+def may_comment(request, value):
+    actor = Actor.from_request(request)
+    involved = can_review(actor) or can_edit_unit_data(actor, value.unit)
+    return involved and request.user.has_perm("indicators.add_comment")
+
+
+def workflow_steps(request, model_admin, value):
+    """Return the workflow buttons the person may press on this value now."""
+    may = {"enter": model_admin.has_submit_permission(request) and can_edit_unit_data(Actor.from_request(request),
+                                                                                      value.unit),
+           "review": model_admin.has_review_permission(request)}
+    return [{"step": step, "label": label, "needs_reason": needs_reason}
+            for step, (_service, needs_reason, label, states, who) in WORKFLOW.items()
+            if value.state in states and may[who] and not value.is_computed]
+
+
+def value_page_context(request, model_admin, value):
+    """Return what the value's page shows below its form."""
+    entries = value.audit_entries.select_related("actor", "api_key").order_by("at", "pk")
+    return {
+        "audit_rows": audit_rows(entries),
+        "comments": value.comments.select_related("author").order_by("created_at", "pk"),
+        "may_comment": may_comment(request, value),
+        "workflow_steps": workflow_steps(request, model_admin, value),
+        "current_version": value.version,
+    }
+
+
+def _value_or_404(request, model_admin, object_id):
+    value = model_admin.get_object(request, str(object_id))
+    if value is None or not model_admin.has_view_or_change_permission(request, value):
+        raise Http404
+    return value
+
+
+def _change_url(model_admin, value):
+    opts = model_admin.opts
+    return reverse(f"{model_admin.admin_site.name}:{opts.app_label}_{opts.model_name}_change", args=[value.pk])
+
+
+def _version(raw):
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        return None
+
+
+@require_POST
+def value_workflow(request, model_admin, object_id, step):
+    """Submit, approve, return or reopen one value from its page."""
+    value = _value_or_404(request, model_admin, object_id)
+    if step not in WORKFLOW:
+        raise Http404
+    service, needs_reason, _label, _states, _who = WORKFLOW[step]
+    extra = {"reason": request.POST.get("reason", "")} if needs_reason else {}
+    try:
+        service(value=value, actor=Actor.from_request(request), channel=AuditChannel.ADMIN,
+                expected_version=_version(request.POST.get("expected_version")), **extra)
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, DONE[step] % {"value": value})
+    return HttpResponseRedirect(_change_url(model_admin, value))
+
+
+@require_POST
+def value_comment(request, model_admin, object_id):
+    """Add a comment to a value's thread."""
+    value = _value_or_404(request, model_admin, object_id)
+    if not may_comment(request, value):
+        raise PermissionDenied
+    try:
+        comment_add(value=value, text=request.POST.get("text", ""), actor=Actor.from_request(request),
+                    channel=AuditChannel.ADMIN)
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Đã gửi trao đổi."))
+    return HttpResponseRedirect(_change_url(model_admin, value) + "#comments")
+
+
+def evidence_download(request, model_admin, object_id, evidence_id):
+    """Send an evidence file to someone who may see its value; the file itself is never public."""
+    value = _value_or_404(request, model_admin, object_id)
+    evidence = value.evidence.filter(pk=evidence_id).first()
+    if evidence is None:
+        raise Http404
+    return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name,
+                        content_type=evidence.content_type)
+
+
+# --- my tasks and the review queue ------------------------------------------------------------------
+
+
+def my_tasks(request, model_admin):
+    """What the person's units owe now: values missing or unsent, values that came back, deadlines."""
+    if not model_admin.has_tasks_permission(request):
+        raise PermissionDenied
+    opts = model_admin.opts
+    add_url = reverse(f"{model_admin.admin_site.name}:{opts.app_label}_{opts.model_name}_add")
+    tasks = staff_tasks(actor=Actor.from_request(request), today=timezone.localdate())
+    for task in tasks:
+        if task["value"] is not None:
+            task["url"] = _change_url(model_admin, task["value"])
+        else:
+            query = {"indicator": task["indicator"].pk, "unit": task["unit"].pk, "period": task["period"]}
+            task["url"] = f"{add_url}?{urlencode(query)}"
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": _("Việc của tôi"), "opts": opts, "tasks": tasks,
+        "overdue_count": sum(1 for task in tasks if task["overdue"]),
+        "returned_count": sum(1 for task in tasks if task["state"] == ValueState.RETURNED),
+    }
+    return TemplateResponse(request, "admin/indicators/indicatorvalue/my_tasks.html", context)
+
+
+def review_queue_redirect(request, model_admin):
+    """The review queue is the values list filtered to submitted values, oldest first."""
+    if not model_admin.has_review_permission(request):
+        raise PermissionDenied
+    opts = model_admin.opts
+    url = reverse(f"{model_admin.admin_site.name}:{opts.app_label}_{opts.model_name}_changelist")
+    return HttpResponseRedirect(f"{url}?queue=1")
+
+
+# --- import ---------------------------------------------------------------------------------------
+
+
+def _cell_text(cell):
+    if cell is None:
+        return ""
+    if isinstance(cell, bool):
+        return "1" if cell else "0"
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    return str(cell)
+
+
+def _xlsx_as_csv(upload):
+    """Return the first sheet of a workbook as CSV bytes, so both file types pass one reader."""
+    try:
+        workbook = openpyxl.load_workbook(upload, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError):
+        raise ServiceError(_("Không đọc được tệp Excel (.xlsx)."), field="file", code="unreadable") from None
+    try:
+        rows = [[_cell_text(cell) for cell in row] for row in workbook.worksheets[0].iter_rows(values_only=True)]
+    finally:
+        workbook.close()
+    while rows and not any(rows[-1]):
+        rows.pop()  # formatted but empty rows at the end of a sheet
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(rows)
+    return buffer.getvalue().encode("utf-8")
+
+
+def rows_from_upload(upload):
+    """Return the dict rows of an uploaded .xlsx or .csv file, or raise ServiceError."""
+    name = (upload.name or "").lower()
+    if upload.size > IMPORT_MAX_BYTES:
+        raise ServiceError(_("Tệp quá lớn: tối đa %(limit)s MB.") % {"limit": IMPORT_MAX_BYTES // (1024 * 1024)},
+                           field="file", code="too_large")
+    if name.endswith(".xlsx"):
+        return rows_from_csv(_xlsx_as_csv(upload))
+    if name.endswith(".csv"):
+        raw = upload.read()
+        if b"\x00" in raw:  # PostgreSQL cannot even look such a code up
+            raise ServiceError(_("Tệp chứa ký tự NUL: hãy lưu lại dưới dạng CSV UTF-8."), field="file",
+                               code="encoding")
+        return rows_from_csv(raw)
+    raise ServiceError(_("Chỉ nhận tệp Excel (.xlsx) hoặc CSV (.csv)."), field="file", code="file_type")
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=_("Tệp Excel (.xlsx) hoặc CSV"))
+    partial = forms.BooleanField(label=_("Ghi các dòng hợp lệ, bỏ qua các dòng lỗi"), required=False)
+    dry_run = forms.BooleanField(label=_("Chạy thử: chỉ kiểm tra và xem trước, không ghi gì"), required=False)
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        try:
+            self.rows = rows_from_upload(upload)
+        except ServiceError as error:
+            raise forms.ValidationError(error.message, code=error.code) from None
+        return upload
+
+
+def _summary_for_page(summary):
+    english = not (translation.get_language() or "vi").startswith("vi")
+    conflicts = [{**c, "shown": c["message_en"] if english else c["message"]} for c in summary["conflicts"]]
+    return {**summary, "conflicts": conflicts}
+
+
+def values_import_page(request, model_admin):
+    """Import values from an Excel or CSV file through the import service: validated, audited, all or nothing."""
+    if not model_admin.has_add_permission(request):
+        raise PermissionDenied
+    form = ImportForm(request.POST or None, request.FILES or None)
+    summary = None
+    if request.method == "POST" and form.is_valid():
+        summary = _run_import(request, form)
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": _("Nhập số liệu từ Excel/CSV"), "opts": model_admin.opts, "form": form,
+        "summary": _summary_for_page(summary) if summary else None,
+        "columns": ["indicator", "unit", "period", "numerator", "denominator", "value", "note"],
+    }
+    return TemplateResponse(request, "admin/indicators/indicatorvalue/import.html", context)
+
+
+def _run_import(request, form):
+    dry_run, partial = form.cleaned_data["dry_run"], form.cleaned_data["partial"]
+    try:
+        summary = values_import(rows=form.rows, actor=Actor.from_request(request), channel=AuditChannel.IMPORT,
+                                dry_run=dry_run, partial=partial)
+    except BatchRejected as rejected:
+        messages.error(request, rejected.message)
+        return rejected.summary
+    except ServiceError as error:
+        form.add_error("file", error.message)
+        return None
+    counts = summary["counts"]
+    done = (_("Chạy thử: sẽ tạo %(created)s, sửa %(updated)s, giữ nguyên %(unchanged)s, bỏ qua %(rejected)s "
+              "dòng lỗi. Chưa ghi gì.") if dry_run else
+            _("Đã nhập: tạo %(created)s, sửa %(updated)s, giữ nguyên %(unchanged)s, bỏ qua %(rejected)s dòng lỗi."))
+    messages.success(request, done % counts)
+    return summary
