@@ -8,7 +8,7 @@ dossiers, then set-based writes and two statistics upserts per side.
 import csv
 import io
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -16,8 +16,9 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from departments.bilingual import both_languages
-from departments.errors import BatchRejected, ServiceError
+from departments.errors import BatchRejected, NotAllowed, ServiceError
 from departments.models import Unit
+from departments.policy import can_push_source_data
 
 from .models import Channel, Dossier, DossierImport, Outcome, Procedure
 from .stats import stats_apply
@@ -75,11 +76,15 @@ def rows_from_csv(raw_bytes):
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
-    missing = {"code", "procedure", "unit", "channel", "received_at", "due_at"} - set(reader.fieldnames or [])
-    if missing:
-        raise ServiceError(_("Thiếu cột bắt buộc: %(columns)s.") % {"columns": ", ".join(sorted(missing))},
-                           field="file", code="columns")
-    return list(reader)
+    try:
+        missing = {"code", "procedure", "unit", "channel", "received_at", "due_at"} - set(reader.fieldnames or [])
+        if missing:
+            raise ServiceError(_("Thiếu cột bắt buộc: %(columns)s.") % {"columns": ", ".join(sorted(missing))},
+                               field="file", code="columns")
+        return list(reader)
+    except csv.Error:  # e.g. a field over the csv module's size limit
+        raise ServiceError(_("Tệp CSV không đọc được ở dòng %(line)s.") % {"line": reader.line_num}, field="file",
+                           code="csv") from None
 
 
 def _local_zone():
@@ -93,9 +98,11 @@ def _moment(raw, name, zone, *, required):
         return None
     try:
         moment = datetime.fromisoformat(str(raw).strip())
-    except ValueError:
+        moment = moment.replace(tzinfo=zone) if moment.tzinfo is None else moment
+        moment.astimezone(UTC)  # the database keeps UTC: a moment that has none (year 0 or 10000) is invalid
+    except (ValueError, OverflowError):
         raise RowError(name, _("Ngày giờ không hợp lệ: dùng ISO 8601, ví dụ 2023-08-15T09:30:00+07:00.")) from None
-    return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment
+    return moment
 
 
 def _flag(raw, name):
@@ -113,6 +120,9 @@ def _clean(row, procedures, units, scope_ids, zone):
     """Return the row as stored values, or raise RowError naming the first bad field."""
     if not isinstance(row, dict):
         raise RowError(None, _("Mỗi hồ sơ phải là một đối tượng JSON."))
+    with_nul = next((name for name in FIELDS if "\x00" in str(row.get(name) or "")), None)
+    if with_nul:  # PostgreSQL text cannot hold it
+        raise RowError(with_nul, _("Giá trị không được chứa ký tự rỗng (NUL)."))
     code = str(row.get("code") or "").strip()
     if not code or len(code) > 100:
         raise RowError("code", _("Mã hồ sơ bắt buộc, tối đa 100 ký tự."))
@@ -141,8 +151,13 @@ def _clean(row, procedures, units, scope_ids, zone):
     return code, (procedure_id, unit_id, channel, received, due, completed, outcome, *flags)
 
 
-def dossiers_import(*, rows, source, actor, channel, dry_run=False, partial=False):
-    """Validate and upsert a batch; return the summary. Raise BatchRejected if all-or-nothing fails."""
+def dossiers_import(*, rows, source, actor, channel, dry_run=False, partial=False, refresh=True):
+    """Validate and upsert a batch; return the summary. Raise BatchRejected if all-or-nothing fails.
+
+    `refresh=False` skips queueing the computed-indicator refresh (a caller that refreshes itself).
+    """
+    if not can_push_source_data(actor):
+        raise NotAllowed(_("Chỉ hệ thống một cửa (khóa API) và quản trị viên được gửi hồ sơ."))
     limit = settings.DOSSIER_IMPORT_MAX_ROWS
     if len(rows) > limit:
         raise ServiceError(_("Quá nhiều hồ sơ trong một lần gửi: tối đa %(max)s.") % {"max": limit},
@@ -162,7 +177,7 @@ def dossiers_import(*, rows, source, actor, channel, dry_run=False, partial=Fals
             unchanged=summary.unchanged, rejected=len({c["row"] for c in summary.conflicts}),
         )
         _write(source, batch, creates, updates, existing)
-        if creates or updates:
+        if refresh and (creates or updates):
             enqueue_refresh(_years_touched(creates + updates))
     return summary.as_dict(import_id=batch.pk)
 
@@ -178,10 +193,8 @@ def _years_touched(rows):
 
 
 def _validate(rows, actor, summary):
-    procedures = dict(Procedure.objects.filter(code__in={str(r.get("procedure", "")).strip() for r in rows
-                                                         if isinstance(r, dict)}).values_list("code", "pk"))
-    units = dict(Unit.objects.filter(code__in={str(r.get("unit", "")).strip() for r in rows
-                                               if isinstance(r, dict)}).values_list("code", "pk"))
+    procedures = dict(Procedure.objects.filter(code__in=_codes(rows, "procedure")).values_list("code", "pk"))
+    units = dict(Unit.objects.filter(code__in=_codes(rows, "unit")).values_list("code", "pk"))
     scope_ids = actor.scope_unit_ids if not actor.is_admin else None
     zone, cleaned = _local_zone(), {}
     for number, row in enumerate(rows, start=1):
@@ -195,6 +208,12 @@ def _validate(rows, actor, summary):
             continue
         cleaned[code] = (number, values)
     return cleaned
+
+
+def _codes(rows, name):
+    """Return the distinct codes a column names; one with a NUL byte names nothing (PostgreSQL refuses it)."""
+    codes = {str(r.get(name, "")).strip() for r in rows if isinstance(r, dict)}
+    return {code for code in codes if "\x00" not in code}
 
 
 def _existing(source, cleaned):

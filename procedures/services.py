@@ -41,6 +41,7 @@ def procedure_save(*, procedure, actor, channel, level_changed_on=None):
     before = None
     if procedure.pk:
         stored = Procedure.objects.select_for_update().get(pk=procedure.pk)
+        ensure_may_edit_procedure(actor=actor, procedure=stored)  # not only the department it is moved to
         before = _jsonable(stored)
         procedure.version = stored.version + 1
     procedure.save()

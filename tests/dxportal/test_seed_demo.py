@@ -20,10 +20,10 @@ def counts():
 
 
 def test_seed_demo_is_idempotent_and_keeps_a_working_key(var_dir):
-    call_command("seed_demo", password="pw-for-tests")
+    call_command("seed_demo", password="pw-for-tests", dossiers=300)
     first = counts()
     secret = (var_dir / "demo-api-key").read_text().strip()
-    call_command("seed_demo", password="pw-for-tests")
+    call_command("seed_demo", password="pw-for-tests", dossiers=300)
     assert counts() == first
     assert (var_dir / "demo-api-key").read_text().strip() == secret
     client = APIClient()
@@ -32,7 +32,7 @@ def test_seed_demo_is_idempotent_and_keeps_a_working_key(var_dir):
 
 
 def test_seed_demo_models_nam_dinh_and_its_merge(var_dir):
-    call_command("seed_demo", password="pw-for-tests")
+    call_command("seed_demo", password="pw-for-tests", dossiers=300)
     nam_dinh = Unit.objects.get(code="T36")
     assert str(nam_dinh.valid_to) == "2025-06-30" and nam_dinh.successor.code == "T37"
     districts = Unit.objects.filter(parent=nam_dinh, kind="district")
@@ -43,7 +43,7 @@ def test_seed_demo_models_nam_dinh_and_its_merge(var_dir):
 
 
 def test_demo_staff_sees_its_unit_and_not_another(var_dir):
-    call_command("seed_demo", password="pw-for-tests")
+    call_command("seed_demo", password="pw-for-tests", dossiers=300)
     client = APIClient()
     client.force_login(get_user_model().objects.get(username="demo-staff-a"),
                        backend="django.contrib.auth.backends.ModelBackend")
@@ -53,7 +53,7 @@ def test_demo_staff_sees_its_unit_and_not_another(var_dir):
 
 
 def test_demo_people_log_in_with_the_password(var_dir):
-    call_command("seed_demo", password="pw-for-tests")
+    call_command("seed_demo", password="pw-for-tests", dossiers=300)
     for username in ("demo-admin", "demo-reviewer", "demo-staff-a", "demo-staff-b"):
         response = Client().post("/admin/login/?next=/admin/", {"username": username, "password": "pw-for-tests"})
         assert response.status_code == 302, username
@@ -65,5 +65,5 @@ def test_seed_demo_refuses_production_without_force(var_dir, settings):
     settings.PRODUCTION = True
     with pytest.raises(CommandError):
         call_command("seed_demo")
-    call_command("seed_demo", "--force", password="pw-for-tests")
+    call_command("seed_demo", "--force", password="pw-for-tests", dossiers=300)
     assert Unit.objects.filter(code="T36").exists()
