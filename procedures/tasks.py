@@ -4,6 +4,8 @@ from celery import shared_task
 from django.db import OperationalError, transaction
 from django.utils import timezone
 
+from indicators.periods import EARLIEST_YEAR
+
 from .computed import computed_indicators_refresh
 
 logger = logging.getLogger(__name__)
@@ -15,7 +17,8 @@ def refresh_computed_indicators(years=None):
     """Recompute the computed indicators for the given years (default: this year and last). Safe to repeat."""
     today = timezone.localdate()
     for year in years or [today.year, today.year - 1]:
-        computed_indicators_refresh(year=year)
+        if EARLIEST_YEAR <= year <= today.year:  # dossiers dated outside the reporting years count nowhere
+            computed_indicators_refresh(year=year)
 
 
 def enqueue_refresh(years):

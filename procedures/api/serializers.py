@@ -1,0 +1,351 @@
+"""Turn API input into service arguments, and models and selector rows into JSON; the rules live in the services.
+
+Procedures, fields and units are referred to by code. Rates and shares are percentages with two
+decimals (null when there is nothing to divide). Dossier batches are not read through a serializer
+(10,000 rows would cost a serializer each): `DossierRowSerializer` only documents their shape.
+"""
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from departments.errors import NotFoundInScope
+from departments.models import Unit
+from departments.policy import Actor, units_visible_to
+from indicators.api.serializers import ApiErrorSerializer, ApiKeyNameSerializer, CodeRelatedField
+from indicators.periods import PeriodError, parse_period
+
+from ..filters import LEVEL_FLAGS
+from ..models import (
+    Channel,
+    Component766,
+    Dossier,
+    ImplementingLevel,
+    OnlineLevel,
+    Outcome,
+    Procedure,
+    ProcedureChange,
+    ProcedureField,
+)
+from ..selectors import GROUPS
+
+UNKNOWN_UNIT = _("Không có đơn vị với mã này.")
+UNKNOWN_FIELD = _("Không có lĩnh vực với mã này.")
+UNKNOWN_PROCEDURE = _("Không có thủ tục với mã này.")
+PERIOD_HELP = _("Kỳ báo cáo: 2023 (năm), 2023Q3 (quý) hoặc 202308 (tháng).")
+PERCENT = {"max_digits": 7, "decimal_places": 2, "coerce_to_string": False, "allow_null": True}
+POINTS = {"max_digits": 10, "decimal_places": 2, "coerce_to_string": False}
+
+
+class CodeField(CodeRelatedField):
+    """An object named by its code; a code with a NUL byte names nothing (PostgreSQL cannot even compare it)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data)
+        return super().to_internal_value(data)
+
+
+# --- catalogue ------------------------------------------------------------------------------------
+
+
+@extend_schema_field({"type": "array", "items": {"type": "string", "enum": ImplementingLevel.values}})
+class LevelsField(serializers.Field):
+    """The implementing levels as a list (["province", "commune"]), stored as one flag per level."""
+
+    default_error_messages = {
+        "invalid": _("Cấp thực hiện là danh sách gồm province, district, commune."),
+        "empty": _("Cần ít nhất một cấp thực hiện."),
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", **kwargs)
+
+    def to_representation(self, procedure):
+        return [str(level) for level, flag in LEVEL_FLAGS.items() if getattr(procedure, flag)]
+
+    def to_internal_value(self, data):
+        if not isinstance(data, list) or not all(isinstance(level, str) and level in LEVEL_FLAGS for level in data):
+            self.fail("invalid")
+        if not data:
+            self.fail("empty")
+        return {flag: level in data for level, flag in LEVEL_FLAGS.items()}
+
+
+class ProcedureFieldSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ProcedureField
+        fields = ["code", "name"]
+
+
+class ProcedureSerializer(serializers.ModelSerializer):
+    field = ProcedureFieldSerializer(read_only=True)
+    levels = LevelsField(read_only=True, help_text=_("Cấp thực hiện: province, district, commune."))
+    department = serializers.SlugRelatedField(slug_field="code", read_only=True,
+                                              help_text=_("Mã cơ quan chủ trì."))
+
+    class Meta:
+        model = Procedure
+        fields = ["code", "name", "field", "levels", "department", "processing_time", "fee", "legal_basis",
+                  "publication_decision", "online_level", "full_online", "legacy_level", "eligible_full_online",
+                  "mobile", "on_national_portal", "active_from", "abolished_on", "version"]
+        read_only_fields = fields
+
+
+class ProcedureWriteSerializer(serializers.Serializer):
+    """A new procedure; the service checks the code's shape, its uniqueness and who may save it."""
+
+    code = serializers.CharField(max_length=40, help_text=_("Mã thủ tục, ví dụ 1.000234.000.00.00.H42 hoặc "
+                                                            "1.000948.H38."))
+    name = serializers.CharField(max_length=1000)
+    field = CodeField(queryset=ProcedureField.objects.all(), unknown_message=UNKNOWN_FIELD,
+                      help_text=_("Mã lĩnh vực, ví dụ G03-GD10."))
+    levels = LevelsField(help_text=_("Cấp thực hiện: province, district, commune."))
+    department = CodeField(queryset=Unit.objects.all(), unknown_message=UNKNOWN_UNIT,
+                           help_text=_("Mã cơ quan chủ trì."))
+    processing_time = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    fee = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    legal_basis = serializers.CharField(required=False, allow_blank=True)
+    publication_decision = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    online_level = serializers.ChoiceField(choices=OnlineLevel.choices, required=False)
+    legacy_level = serializers.IntegerField(min_value=1, max_value=4, required=False, allow_null=True)
+    eligible_full_online = serializers.BooleanField(required=False)
+    mobile = serializers.BooleanField(required=False)
+    on_national_portal = serializers.BooleanField(required=False)
+    active_from = serializers.DateField()
+    abolished_on = serializers.DateField(required=False, allow_null=True)
+    level_changed_on = serializers.DateField(
+        required=False, allow_null=True, write_only=True,
+        help_text=_("Ngày mức độ mới có hiệu lực (mặc định: hôm nay); giữ lịch sử mức độ cho các ngày đã qua."))
+
+
+class ProcedureUpdateSerializer(ProcedureWriteSerializer):
+    """The fields sent change; the code does not (it is the procedure's identity)."""
+
+    code = None
+
+    def validate(self, attrs):
+        if not set(attrs) - {"level_changed_on"}:
+            raise serializers.ValidationError(_("Không có gì để sửa: gửi ít nhất một trường của thủ tục."),
+                                              code="empty")
+        return attrs
+
+
+class ProcedureChangeSerializer(serializers.ModelSerializer):
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    api_key = ApiKeyNameSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = ProcedureChange
+        fields = ["id", "at", "channel", "actor", "api_key", "before", "after"]
+
+
+class GroupSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text=_("Mã của nhóm: mã đơn vị, thủ tục, lĩnh vực, cấp hoặc tháng (202308)."))
+    name = serializers.CharField()
+
+
+class CoverageQuerySerializer(serializers.Serializer):
+    on = serializers.DateField(required=False, help_text=_("Ngày (YYYY-MM-DD), mặc định hôm nay."))
+    group_by = serializers.ChoiceField(choices=["none", "department", "level"], default="none")
+    department = CodeField(queryset=Unit.objects.all(), unknown_message=UNKNOWN_UNIT, required=False,
+                           help_text=_("Chỉ các thủ tục của cơ quan chủ trì này."))
+
+
+class CoverageRowSerializer(serializers.Serializer):
+    group = GroupSerializer(allow_null=True, help_text=_("null khi không nhóm."))
+    procedures = serializers.IntegerField(help_text=_("Số thủ tục đang áp dụng vào ngày đó."))
+    online = serializers.IntegerField(help_text=_("Số thủ tục có dịch vụ công trực tuyến (toàn trình hoặc một "
+                                                  "phần)."))
+    full_online = serializers.IntegerField(help_text=_("Số thủ tục toàn trình."))
+    online_share = serializers.DecimalField(**PERCENT)
+    full_online_share = serializers.DecimalField(**PERCENT)
+
+
+class CoverageSerializer(serializers.Serializer):
+    on = serializers.DateField()
+    group_by = serializers.CharField()
+    rows = CoverageRowSerializer(many=True)
+
+
+# --- dossiers -------------------------------------------------------------------------------------
+
+
+class DossierSerializer(serializers.ModelSerializer):
+    procedure = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    unit = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = Dossier
+        fields = ["id", "source", "code", "procedure", "unit", "channel", "received_at", "due_at", "completed_at",
+                  "outcome", "fee_required", "paid_online", "digitized", "e_result", "last_import"]
+        read_only_fields = fields
+
+
+class DossierRowSerializer(serializers.Serializer):
+    """One dossier as a one-stop system sends it (documents the shape; rows are checked by the import)."""
+
+    code = serializers.CharField(max_length=100, help_text=_("Mã hồ sơ, duy nhất trong hệ thống nguồn."))
+    procedure = serializers.CharField(help_text=_("Mã thủ tục."))
+    unit = serializers.CharField(help_text=_("Mã đơn vị tiếp nhận."))
+    channel = serializers.ChoiceField(choices=Channel.choices)
+    received_at = serializers.DateTimeField()
+    due_at = serializers.DateTimeField(help_text=_("Hạn trả kết quả, đã tính thời gian bổ sung."))
+    completed_at = serializers.DateTimeField(required=False, allow_null=True)
+    outcome = serializers.ChoiceField(choices=Outcome.choices, required=False)
+    fee_required = serializers.BooleanField(required=False)
+    paid_online = serializers.BooleanField(required=False)
+    digitized = serializers.BooleanField(required=False)
+    e_result = serializers.BooleanField(required=False)
+
+
+SOURCE_HELP = _("Hệ thống nguồn; mặc định là tên đăng nhập của người hoặc tài khoản hệ thống gọi.")
+
+
+class DossierImportSerializer(serializers.Serializer):
+    dossiers = DossierRowSerializer(many=True)
+    source = serializers.CharField(max_length=100, required=False, help_text=SOURCE_HELP)
+
+
+class DossierImportFileSerializer(serializers.Serializer):
+    file = serializers.FileField(allow_empty_file=True, help_text=_("Tệp CSV UTF-8 (có hoặc không có BOM)."))
+    source = serializers.CharField(max_length=100, required=False, help_text=SOURCE_HELP)
+
+
+class DossierImportOptionsSerializer(serializers.Serializer):
+    dry_run = serializers.BooleanField(default=False, help_text=_("Chỉ kiểm tra, không ghi gì."))
+    partial = serializers.BooleanField(
+        default=False, help_text=_("Ghi các dòng hợp lệ dù có dòng bị từ chối (mặc định: có lỗi thì không ghi gì)."))
+    source = serializers.CharField(max_length=100, required=False, help_text=SOURCE_HELP)
+
+
+class DossierImportCountsSerializer(serializers.Serializer):
+    rows = serializers.IntegerField()
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    rejected = serializers.IntegerField()
+
+
+class DossierImportConflictSerializer(serializers.Serializer):
+    row = serializers.IntegerField(help_text=_("Số thứ tự dòng, bắt đầu từ 1."))
+    field = serializers.CharField(allow_null=True)
+    message = serializers.CharField()
+    message_en = serializers.CharField()
+
+
+class DossierImportSummarySerializer(serializers.Serializer):
+    status = serializers.CharField(help_text=_("ok: không có dòng bị từ chối; partial: đã ghi các dòng hợp lệ; "
+                                               "rejected: không ghi gì."))
+    dry_run = serializers.BooleanField()
+    partial = serializers.BooleanField()
+    import_id = serializers.IntegerField(allow_null=True, help_text=_("null khi chỉ kiểm tra."))
+    counts = DossierImportCountsSerializer()
+    conflicts = DossierImportConflictSerializer(many=True)
+
+
+class DossierImportRejectedSerializer(ApiErrorSerializer):
+    summary = DossierImportSummarySerializer(required=False)
+
+
+# --- statistics -----------------------------------------------------------------------------------
+
+
+class PeriodField(serializers.CharField):
+    """A period string cleaned into a Period."""
+
+    def to_internal_value(self, data):
+        try:
+            return parse_period(super().to_internal_value(data))
+        except PeriodError as error:
+            raise serializers.ValidationError(error.message, code="invalid") from None
+
+
+class VisibleUnitField(serializers.CharField):
+    """A unit code the caller may see; any other answers 404, exactly as a unit that does not exist."""
+
+    def to_internal_value(self, data):
+        code = super().to_internal_value(data)
+        visible = units_visible_to(Actor.from_request(self.context["request"]))
+        unit = None if "\x00" in code else visible.filter(code=code).first()
+        if unit is None:
+            raise NotFoundInScope(UNKNOWN_UNIT, field=self.field_name)
+        return unit
+
+
+class StatsQuerySerializer(serializers.Serializer):
+    period = PeriodField(help_text=PERIOD_HELP)
+    unit = VisibleUnitField(required=False, help_text=_("Mã đơn vị: gồm các đơn vị cấp dưới và các đơn vị đã "
+                                                        "sáp nhập vào đơn vị này."))
+    procedure = CodeField(queryset=Procedure.objects.all(), unknown_message=UNKNOWN_PROCEDURE,
+                          required=False, help_text=_("Mã thủ tục."))
+    group_by = serializers.ChoiceField(choices=list(GROUPS), default="none")
+    as_of = serializers.DateTimeField(required=False, help_text=_("Thời điểm tính hồ sơ quá hạn (mặc định: bây "
+                                                                  "giờ)."))
+
+
+class Decision766QuerySerializer(serializers.Serializer):
+    period = PeriodField(help_text=PERIOD_HELP)
+    unit = VisibleUnitField(required=False, help_text=_("Mã đơn vị: gồm các đơn vị cấp dưới."))
+
+
+def group_of(row, keys):
+    """Return {"code", "name"} of a selector row grouped by `keys` (GROUPS values), or None when ungrouped."""
+    if not keys:
+        return None
+    if keys == ["month"]:
+        month = row["month"]
+        return {"code": f"{month.year}{month.month:02d}", "name": f"{month.month:02d}/{month.year}"}
+    return {"code": row[keys[0]], "name": row[keys[1]]}
+
+
+class StatsRowSerializer(serializers.Serializer):
+    group = GroupSerializer(allow_null=True, help_text=_("null khi không nhóm."))
+    received = serializers.IntegerField()
+    received_online = serializers.IntegerField()
+    processed = serializers.IntegerField(help_text=_("Đã giải quyết hoặc từ chối, tính theo tháng hoàn thành."))
+    on_time = serializers.IntegerField()
+    late = serializers.IntegerField()
+    pending = serializers.IntegerField()
+    overdue = serializers.IntegerField(help_text=_("Đang giải quyết và đã quá hạn vào thời điểm as_of."))
+    fee_required = serializers.IntegerField()
+    paid_online = serializers.IntegerField()
+    digitized = serializers.IntegerField()
+    e_result = serializers.IntegerField()
+    on_time_rate = serializers.DecimalField(**PERCENT, help_text=_("on_time / processed, phần trăm."))
+    online_rate = serializers.DecimalField(**PERCENT, help_text=_("received_online / received, phần trăm."))
+    online_payment_rate = serializers.DecimalField(**PERCENT, help_text=_("paid_online / fee_required, phần trăm."))
+    digitization_rate = serializers.DecimalField(**PERCENT, help_text=_("digitized / received, phần trăm."))
+    e_result_rate = serializers.DecimalField(**PERCENT, help_text=_("e_result / processed, phần trăm."))
+
+
+class StatsSerializer(serializers.Serializer):
+    period = serializers.CharField()
+    start = serializers.DateField()
+    end = serializers.DateField()
+    group_by = serializers.CharField()
+    rows = StatsRowSerializer(many=True)
+
+
+class Component766Serializer(serializers.Serializer):
+    component = serializers.ChoiceField(choices=Component766.choices)
+    label = serializers.CharField()
+    points = serializers.DecimalField(**POINTS)
+    max_points = serializers.DecimalField(**POINTS)
+    metrics = serializers.DictField(child=serializers.DecimalField(**PERCENT),
+                                    help_text=_("Các tỷ lệ (%) dùng để chấm điểm; null khi không có số liệu."))
+
+
+class Estimate766Serializer(serializers.Serializer):
+    unit = serializers.CharField()
+    unit_name = serializers.CharField()
+    estimate = serializers.BooleanField(help_text=_("Luôn đúng: điểm ước tính, không phải điểm chính thức."))
+    total = serializers.DecimalField(**POINTS)
+    max_total = serializers.DecimalField(**POINTS)
+    components = Component766Serializer(many=True)
+
+
+class Decision766Serializer(serializers.Serializer):
+    period = serializers.CharField()
+    note = serializers.CharField()
+    rows = Estimate766Serializer(many=True)
