@@ -5,7 +5,6 @@ operation exists that the matrix does not try.
 """
 
 import json
-from dataclasses import dataclass, field
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -15,30 +14,9 @@ from departments.policy import Actor
 from indicators.models import AuditChannel, IndicatorValue, ValueState
 from indicators.services import evidence_add, value_approve, value_create, value_submit
 from tests.factories import IndicatorFactory, TargetFactory
+from tests.matrix import ROLES, Row, everyone
 
 pytestmark = pytest.mark.django_db
-
-ROLES = ("anonymous", "staff_a", "staff_b", "reviewer", "admin", "system")
-
-
-def everyone(status, **overrides):
-    return {role: overrides.get(role, status) for role in ROLES}
-
-
-@dataclass
-class Row:
-    method: str
-    path: str
-    expected: dict
-    params: dict = field(default_factory=dict)  # path parameter -> function of the cast
-    body: object = None
-
-    def url(self, cast):
-        url = self.path
-        for name, value in self.params.items():
-            url = url.replace("{" + name + "}", str(value(cast)))
-        return url
-
 
 API_ROWS = [
     Row("GET", "/api/v1/units/", everyone(200, anonymous=401)),

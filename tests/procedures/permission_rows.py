@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from procedures.models import Procedure
 from tests.factories import ProcedureFactory
-from tests.test_permission_matrix import Row, everyone
+from tests.matrix import Row, everyone
 
 CODES = {"A": "1.000101.H42", "B": "1.000102.H42"}
 

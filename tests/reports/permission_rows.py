@@ -13,7 +13,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from reports.models import FileFormat, Report, ReportFile, ReportKind, ReportStatus
-from tests.test_permission_matrix import Row, everyone
+from tests.matrix import Row, everyone
 
 SUMMARY = {
     "dossiers": {"received": 4, "processed": 3, "on_time": 2, "on_time_rate": 66.67},
