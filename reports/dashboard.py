@@ -1,0 +1,329 @@
+"""Compose the dashboard and the public open-data page from the report content (reads only).
+
+The dashboard draws `reports.content.build_content`, so it shows the same figures as the compliance
+report of the same period and scope, plus the monthly dossier trend. Everything here is a fixed
+number of queries, whatever the number of units: the query-count test holds it to that.
+"""
+
+from datetime import date
+from decimal import Decimal
+from urllib.parse import urlencode
+
+from django.db.models import Max, Min
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from departments.models import Role, Unit, UnitKind
+from departments.policy import Actor, units_visible_to
+from indicators.models import Indicator, IndicatorValue, ValueState
+from indicators.periods import PeriodError, parse_period
+from indicators.scoring import Status
+from indicators.selectors import last_finished_period, progress
+from procedures.selectors import procedure_stats
+
+from .content import build_content
+
+DASHBOARD_ROLES = (Role.STAFF, Role.REVIEWER, Role.ADMIN)
+STATUS_ORDER = [Status.ACHIEVED, Status.ON_TRACK, Status.OFF_TRACK, Status.NO_DATA, Status.NO_TARGET]
+INDICATOR_ROWS_SHOWN = 200
+TREND_RATES = ("on_time_rate", "online_rate")
+HUNDRED = Decimal(100)
+
+
+# --- choosing a period and a scope -------------------------------------------------------------------
+
+
+def default_period(today):
+    """Return the period the dashboard opens on: the last finished year."""
+    return last_finished_period("year", today)
+
+
+def checked_period(code, *, today):
+    """Return the Period `code` names if it has begun by `today`, or raise PeriodError."""
+    period = parse_period(code)
+    if period.start > today:
+        raise PeriodError(_("Kỳ này chưa bắt đầu: chọn một kỳ đã qua hoặc đang diễn ra."))
+    return period
+
+
+def years_with_data(today):
+    """Return the years to offer (this year back to the oldest approved value) and the newest year with one."""
+    span = IndicatorValue.objects.filter(state=ValueState.APPROVED).aggregate(
+        first=Min("period_start"), last=Max("period_end"))
+    first = min(span["first"].year if span["first"] else today.year - 1, today.year - 1)
+    years = [str(year) for year in range(today.year, first - 1, -1)]
+    return years, str(span["last"].year) if span["last"] else None
+
+
+def may_see_province(actor):
+    """May the actor look at the whole province? The same rule as a province-wide report."""
+    return actor.sees_everything
+
+
+def scope_units(actor):
+    """Return the units the actor may choose as the dashboard's scope, in tree order."""
+    return list(units_visible_to(actor).order_by("path"))
+
+
+def default_scope(actor, units, *, on):
+    """Return the scope to open on: the province for reviewers and admins, else the person's own unit."""
+    if may_see_province(actor) or not units:
+        return None
+    home = list(actor.home_units.order_by("path"))
+    current = [unit for unit in home if unit.is_valid_on(on)]
+    return (current or home or units)[0]
+
+
+# --- the dashboard -----------------------------------------------------------------------------------
+
+
+def dashboard_data(*, period, unit=None):
+    """Return everything the dashboard shows for a period (a code such as "2023") and a scope.
+
+    The caller has checked that the actor may see `unit` (None: the province).
+    """
+    parsed = parse_period(period)
+    content = build_content(period=parsed.code, unit=unit)
+    sections = {section["key"]: section for section in content["sections"]}
+    indicators = _indicators_by_code(sections["indicators"]["rows"])
+    units = _units_by_code(sections)
+    indicator_rows = _indicator_rows(sections["indicators"]["rows"], indicators, units)
+    return {
+        "content": content,
+        "summary": content["summary"],
+        "headline": _headline(content["summary"]),
+        "pillars": _pillars(indicator_rows),
+        "indicators": indicator_rows[:INDICATOR_ROWS_SHOWN],
+        "indicators_total": len(indicator_rows),
+        "trend": _trend(parsed, unit),
+        "ranking": _ranking(sections["ranking"]["rows"], parsed, units),
+        "completeness": _completeness(sections["completeness"]["rows"], content["summary"]["completeness"],
+                                      parsed, units),
+        "gaps": _gaps(sections["gaps"]["rows"], indicators, units, parsed),
+    }
+
+
+def _indicators_by_code(rows):
+    codes = {row["code"] for row in rows}
+    found = Indicator.objects.filter(code__in=codes).select_related("framework", "pillar")
+    return {indicator.code: indicator for indicator in found}
+
+
+def _units_by_code(sections):
+    codes = {row["unit"] for key in ("indicators", "completeness", "ranking", "gaps") for row in sections[key]["rows"]}
+    return {unit.code: unit for unit in Unit.objects.filter(code__in=codes).only("pk", "code", "name", "name_en")}
+
+
+def localized(obj, field="name"):
+    """Return the English text of `field` when English is active and there is one, else the Vietnamese."""
+    if (translation.get_language() or "vi").startswith("en"):
+        return getattr(obj, f"{field}_en", "") or getattr(obj, field)
+    return getattr(obj, field)
+
+
+def values_url(**filters):
+    """Return the admin's list of indicator values filtered as given (only lookups the admin allows)."""
+    url = reverse("admin:indicators_indicatorvalue_changelist")
+    return f"{url}?{urlencode(filters)}" if filters else url
+
+
+def api_url(name, **params):
+    return f"{reverse(name)}?{urlencode({key: value for key, value in params.items() if value})}"
+
+
+def share(part, whole):
+    """Return part/whole as a CSS width ("62.5%"), capped to 0–100; text, so no locale ever formats it."""
+    if part is None or not whole:
+        return "0%"
+    ratio = max(Decimal(0), min(HUNDRED, Decimal(part) * HUNDRED / Decimal(whole)))
+    return f"{ratio.quantize(Decimal('0.1'))}%"
+
+
+def _status_codes():
+    # The content carries status labels (it is written for people); map them back in the same language.
+    return {str(status.label): status.value for status in Status}
+
+
+def _indicator_rows(rows, indicators, units):
+    codes = _status_codes()
+    shown = []
+    for row in rows:
+        indicator, unit = indicators.get(row["code"]), units.get(row["unit"])
+        if indicator is None:
+            continue
+        scale = max(row["value"] or 0, row["target"] or 0)
+        filters = {"indicator__id__exact": indicator.pk, "state__exact": ValueState.APPROVED}
+        if unit is not None:
+            filters["unit__id__exact"] = unit.pk
+        shown.append({
+            **row, "indicator": indicator, "name": localized(indicator), "unit_obj": unit,
+            "status": codes.get(row["status"], Status.NO_DATA), "status_label": row["status"],
+            "value_width": share(row["value"], scale), "target_at": share(row["target"], scale),
+            "unit_of_measure": indicator.unit_of_measure, "url": values_url(**filters),
+        })
+    return shown
+
+
+def _pillar_key(indicator):
+    pillar = indicator.pillar
+    if pillar is None:
+        return (indicator.framework.code, 10_000, "")
+    return (indicator.framework.code, pillar.order, pillar.code)
+
+
+def _pillars(rows):
+    """Return per pillar: how many rows are in each status, and the points earned of the maximum."""
+    pillars = {}
+    for row in rows:
+        indicator = row["indicator"]
+        key = _pillar_key(indicator)
+        entry = pillars.setdefault(key, {
+            "key": "-".join(str(part) for part in key if part != ""), "framework": localized(indicator.framework),
+            "name": localized(indicator.pillar) if indicator.pillar else _("Chưa xếp trụ cột"),
+            "counts": {status.value: 0 for status in STATUS_ORDER}, "rows": 0,
+            "points": Decimal(0), "max_points": Decimal(0),
+        })
+        entry["counts"][row["status"]] += 1
+        entry["rows"] += 1
+        entry["points"] += row["points"] or 0
+        entry["max_points"] += row["max_points"] or 0
+        row["pillar_key"] = entry["key"]
+    result = []
+    for _key, entry in sorted(pillars.items()):
+        entry["segments"] = [
+            {"status": status.value, "label": status.label, "count": entry["counts"][status.value],
+             "width": share(entry["counts"][status.value], entry["rows"])}
+            for status in STATUS_ORDER if entry["counts"][status.value]
+        ]
+        entry["points_width"] = share(entry["points"], entry["max_points"])
+        result.append(entry)
+    return result
+
+
+def _headline(summary):
+    indicators = summary["indicators"]
+    return {
+        "statuses": [{"status": status.value, "label": status.label, "count": indicators.get(status.value, 0)}
+                     for status in STATUS_ORDER],
+        "indicators_total": indicators["total"],
+        "has_values": indicators["total"] > indicators.get(Status.NO_DATA, 0),
+        "completeness": summary["completeness"],
+        "completeness_width": share(summary["completeness"]["submitted"], summary["completeness"]["expected"]),
+        "dossiers": summary["dossiers"],
+    }
+
+
+def _trend(parsed, unit):
+    """Return the twelve months of the period's year: on-time and online rates (None where nothing happened)."""
+    year = parse_period(str(parsed.year))
+    rows = procedure_stats(actor=Actor.for_system(), period=year, unit=unit, group_by="month")
+    by_month = {(row["month"].year, row["month"].month): row for row in rows if row["month"] is not None}
+    months = []
+    for month in range(1, 13):
+        row = by_month.get((year.year, month), {})
+        entry = {"month": date(year.year, month, 1), "received": row.get("received", 0),
+                 "processed": row.get("processed", 0)}
+        for rate in TREND_RATES:
+            entry[rate] = row.get(rate)
+            entry[f"{rate}_width"] = share(row.get(rate), 100)
+        months.append(entry)
+    return {
+        "year": year.code, "months": months, "has_data": bool(rows),
+        "url": api_url("procedure-stats", period=year.code, group_by="month", unit=unit.code if unit else None),
+    }
+
+
+def _ranking(rows, parsed, units):
+    best = max((row["total"] for row in rows), default=0)
+    ranked = []
+    for row in rows:
+        unit = units.get(row["unit"])
+        ranked.append({
+            **row, "unit_obj": unit, "width": share(row["total"], best),
+            "url": api_url("procedure-stats-decision-766", period=parsed.code, unit=row["unit"]),
+        })
+    return ranked
+
+
+def _completeness(rows, totals, parsed, units):
+    shown = []
+    for row in sorted(rows, key=lambda r: (-r["missing"], r["unit"])):
+        unit = units.get(row["unit"])
+        filters = {"period": parsed.code, **({"unit__id__exact": unit.pk} if unit else {})}
+        shown.append({**row, "width": share(row["submitted"], row["expected"]), "url": values_url(**filters)})
+    return {"totals": totals, "rows": shown}
+
+
+def _gaps(rows, indicators, units, parsed):
+    """Return the content's largest gaps, each with a link to the values behind it."""
+    shown = []
+    for row in rows:
+        unit = units.get(row["unit"])
+        code = row["detail"].partition(":")[0]
+        filters = {"unit__id__exact": unit.pk} if unit else {}
+        if code in indicators:  # a unit off track: its approved value of that indicator
+            filters.update({"indicator__id__exact": indicators[code].pk, "state__exact": ValueState.APPROVED})
+        else:  # a unit that has not sent everything for the period
+            filters["period"] = parsed.code
+        shown.append({**row, "url": values_url(**filters)})
+    return shown
+
+
+# --- the public open-data page -----------------------------------------------------------------------
+
+PUBLIC_COLUMNS = [
+    "period", "indicator", "name", "name_en", "pillar", "unit_of_measure", "value", "target", "target_year",
+    "decision", "points", "max_points", "status", "status_label", "reporting_units",
+]
+
+
+def province_unit(parsed):
+    """Return the province unit that existed at the end of the period (the newest one if several)."""
+    return Unit.objects.filter(kind=UnitKind.PROVINCE).valid_on(parsed.end).order_by("-valid_from").first()
+
+
+def public_progress(*, period):
+    """Return the province's progress to target for a period, from approved values only.
+
+    `progress` reads nothing but approved values, so a draft, submitted or returned value can never
+    reach this page; the rows are the province roll-ups, not any one unit's figures.
+    """
+    parsed = parse_period(period)
+    result = progress(period=parsed.code)
+    rows = []
+    for row in sorted(result["province"], key=lambda r: (_pillar_key(r["indicator"]), r["indicator"].code)):
+        indicator = row["indicator"]
+        status = Status(row["status"])
+        rows.append({
+            "period": parsed.code, "indicator": indicator.code, "name": indicator.name,
+            "name_en": indicator.name_en, "shown_name": localized(indicator),
+            "pillar": localized(indicator.pillar) if indicator.pillar else "",
+            "unit_of_measure": indicator.unit_of_measure, "value": row["value"], "target": row["target"],
+            "target_year": row["target_year"], "decision": row["target_decision"] or "", "points": row["points"],
+            "max_points": row["max_points"], "status": status.value, "status_label": str(status.label),
+            "reporting_units": row["reporting_units"],
+            "value_width": share(row["value"], max(row["value"] or 0, row["target"] or 0)),
+            "target_at": share(row["target"], max(row["value"] or 0, row["target"] or 0)),
+        })
+    counts = {status.value: 0 for status in STATUS_ORDER}
+    for row in rows:
+        counts[row["status"]] += 1
+    province = province_unit(parsed)
+    return {
+        "period": parsed.code, "province": province, "province_name": localized(province) if province else "",
+        "rows": rows, "has_values": any(row["value"] is not None for row in rows),
+        "statuses": [{"status": s.value, "label": s.label, "count": counts[s.value]} for s in STATUS_ORDER],
+    }
+
+
+def public_records(data):
+    """Return the rows of the downloads: plain values under stable English keys."""
+    return [{key: _plain(row[key]) for key in PUBLIC_COLUMNS} for row in data["rows"]]
+
+
+def _plain(value):
+    if isinstance(value, Decimal):
+        normal = value.normalize()
+        return int(normal) if normal == normal.to_integral_value() else float(normal)
+    return value
