@@ -239,6 +239,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ReportKindEnum": "reports.models.ReportKind",
         "ReportStatusEnum": "reports.models.ReportStatus",
+        "ProgressStatusEnum": "indicators.scoring.Status",
         "ValueStateEnum": "indicators.models.ValueState",
         "DossierChannelEnum": "procedures.models.Channel",
         "UnitKindEnum": "departments.models.UnitKind",
