@@ -90,7 +90,6 @@ def dashboard_data(*, period, unit=None):
     units = _units_by_code(sections)
     indicator_rows = _indicator_rows(sections["indicators"]["rows"], indicators, units)
     return {
-        "content": content,
         "summary": content["summary"],
         "headline": _headline(content["summary"]),
         "pillars": _pillars(indicator_rows),
