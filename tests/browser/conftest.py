@@ -48,7 +48,6 @@ def chromium(live_server, browser_db_access):
 @pytest.fixture
 def celery_worker(transactional_db):
     """A real worker consuming from the configured broker (Redis in CI), in this process."""
-    assert not app.conf.task_always_eager
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30) as worker:
         yield worker
 

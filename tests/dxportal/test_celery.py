@@ -24,7 +24,6 @@ def wait_for(condition, timeout=20.0):
 
 @pytest.fixture
 def celery_worker(transactional_db):
-    assert not app.conf.task_always_eager
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30) as worker:
         yield worker
 
