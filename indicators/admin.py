@@ -21,7 +21,6 @@ from import_export.formats.base_formats import CSV, XLSX
 from import_export.forms import ExportForm
 
 from departments.admin import CatalogueAdmin
-from departments.errors import ServiceError
 from departments.models import Role, Unit, UnitKind
 from departments.policy import (
     Actor,
@@ -31,6 +30,7 @@ from departments.policy import (
     restrict_reviewed_data,
     units_visible_to,
 )
+from kernel.errors import ServiceError
 
 from . import views
 from .models import (

@@ -5,17 +5,16 @@ The summary follows what DHIS2 users know from dataValueSets: counts and a list 
 A fixed number of queries per batch, whatever its size.
 """
 
-import csv
-import io
 from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from departments.bilingual import both_languages
-from departments.errors import BatchRejected, ServiceError
 from departments.models import Unit
+from kernel.bilingual import both_languages
+from kernel.errors import BatchRejected, ServiceError
+from kernel.tabular import read_csv_rows
 
 from .models import AuditAction, AuditEntry, Indicator, IndicatorValue, ValueState
 from .numbers import clean_numbers
@@ -49,24 +48,8 @@ class ImportSummary:
 
 
 def rows_from_csv(raw_bytes):
-    """Return dict rows from CSV bytes (UTF-8, with or without BOM); raise ServiceError if unreadable."""
-    if not raw_bytes.strip():
-        raise ServiceError(_("Tệp rỗng."), field="file", code="empty")
-    try:
-        text = raw_bytes.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ServiceError(_("Tệp không phải UTF-8: hãy lưu lại dưới dạng CSV UTF-8."), field="file",
-                           code="encoding") from None
-    reader = csv.DictReader(io.StringIO(text))
-    try:
-        missing = {"indicator", "unit", "period"} - set(reader.fieldnames or [])
-        if missing:
-            raise ServiceError(_("Thiếu cột bắt buộc: %(columns)s.") % {"columns": ", ".join(sorted(missing))},
-                               field="file", code="columns")
-        return [{key: (val or "").strip() for key, val in row.items() if key} for row in reader]
-    except csv.Error as error:  # e.g. a field over the csv module's size limit: bad input, not a crash
-        raise ServiceError(_("Tệp CSV không đọc được (dòng %(line)s).") % {"line": reader.line_num}, field="file",
-                           code="csv") from error
+    """Return the value rows of an uploaded CSV; see kernel.tabular.read_csv_rows."""
+    return read_csv_rows(raw_bytes, required=("indicator", "unit", "period"))
 
 
 def values_import(*, rows, actor, channel, dry_run=False, partial=False):

@@ -4,7 +4,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.utils.translation import gettext_lazy as _
 
-from departments.errors import ServiceError
+from kernel.errors import ServiceError
 
 from .models import ValueType
 

@@ -11,8 +11,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from departments.errors import Conflict, NotAllowed, ServiceError
 from departments.policy import can_edit_unit_data, can_manage_catalogues, can_review
+from kernel.errors import Conflict, NotAllowed, ServiceError
 
 from .models import AuditAction, AuditEntry, Comment, Evidence, IndicatorValue, Source, Target, ValueState
 from .numbers import clean_numbers

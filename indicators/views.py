@@ -23,8 +23,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from openpyxl.utils.exceptions import InvalidFileException
 
-from departments.errors import BatchRejected, ServiceError
 from departments.policy import Actor, can_edit_unit_data, can_review
+from kernel.errors import BatchRejected, ServiceError
 
 from .imports import rows_from_csv, values_import
 from .models import AUDITED_FIELDS, AuditChannel, Comment, Evidence, IndicatorValue, ValueState

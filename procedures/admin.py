@@ -23,8 +23,8 @@ from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
 from departments.admin import CatalogueAdmin
-from departments.errors import BatchRejected, NotAllowed, ServiceError
 from departments.policy import Actor, can_manage_catalogues, can_push_source_data, restrict_to_scope, units_visible_to
+from kernel.errors import BatchRejected, NotAllowed, ServiceError
 
 from .ingest import dossiers_import, rows_from_csv
 from .models import (

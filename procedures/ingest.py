@@ -5,8 +5,6 @@ second time. A fixed number of queries per batch: one to resolve codes, one to r
 dossiers, then set-based writes and two statistics upserts per side.
 """
 
-import csv
-import io
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -15,10 +13,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from departments.bilingual import both_languages
-from departments.errors import BatchRejected, NotAllowed, ServiceError
 from departments.models import Unit
 from departments.policy import can_push_source_data
+from kernel.bilingual import both_languages
+from kernel.errors import BatchRejected, NotAllowed, ServiceError
+from kernel.tabular import read_csv_rows
 
 from .models import Channel, Dossier, DossierImport, Outcome, Procedure
 from .stats import stats_apply
@@ -65,26 +64,8 @@ class Summary:
 
 
 def rows_from_csv(raw_bytes):
-    """Return dict rows from CSV bytes (UTF-8 with or without BOM, comma or semicolon as Excel writes)."""
-    if not raw_bytes.strip():
-        raise ServiceError(_("Tệp rỗng."), field="file", code="empty")
-    try:
-        text = raw_bytes.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ServiceError(_("Tệp không phải UTF-8: hãy lưu lại dưới dạng CSV UTF-8."), field="file",
-                           code="encoding") from None
-    first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
-    try:
-        missing = {"code", "procedure", "unit", "channel", "received_at", "due_at"} - set(reader.fieldnames or [])
-        if missing:
-            raise ServiceError(_("Thiếu cột bắt buộc: %(columns)s.") % {"columns": ", ".join(sorted(missing))},
-                               field="file", code="columns")
-        return list(reader)
-    except csv.Error:  # e.g. a field over the csv module's size limit
-        raise ServiceError(_("Tệp CSV không đọc được ở dòng %(line)s.") % {"line": reader.line_num}, field="file",
-                           code="csv") from None
+    """Return the dossier rows of an uploaded CSV; see kernel.tabular.read_csv_rows."""
+    return read_csv_rows(raw_bytes, required=("code", "procedure", "unit", "channel", "received_at", "due_at"))
 
 
 def _local_zone():

@@ -7,8 +7,8 @@ from django.forms.models import model_to_dict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from departments.errors import NotAllowed, ServiceError
 from departments.policy import can_edit_unit_data, can_manage_catalogues
+from kernel.errors import NotAllowed, ServiceError
 
 from .models import Procedure, ProcedureChange, ProcedureLevelPeriod
 

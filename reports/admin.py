@@ -19,8 +19,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from departments.errors import ServiceError
 from departments.policy import Actor, units_visible_to
+from kernel.errors import ServiceError
 
 from .models import FileFormat, Report, ReportKind, ReportStatus
 from .selectors import CONTENT_TYPES, report_file_name, reports_visible_to

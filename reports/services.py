@@ -20,9 +20,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from departments.errors import NotAllowed, ServiceError
 from departments.policy import units_visible_to
 from indicators.periods import PeriodError, parse_period
+from kernel.errors import NotAllowed, ServiceError
 
 from .content import build_content, data_version
 from .models import FileFormat, Report, ReportFile, ReportKind, ReportStatus

@@ -9,9 +9,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
-from departments.errors import NotFoundInScope
 from departments.models import Unit
 from departments.policy import Actor, units_visible_to
+from kernel.errors import NotFoundInScope
 
 from ..imports import COLUMNS
 from ..models import AuditEntry, Comment, Evidence, Framework, Indicator, IndicatorValue, Pillar, Target
@@ -399,7 +399,7 @@ class ProgressSerializer(serializers.Serializer):
     province = ProvinceProgressRowSerializer(many=True, help_text=_("Từng chỉ tiêu, tổng hợp lên cả tỉnh."))
 
 
-# --- errors (for the schema only: departments.api.errors renders them) ------------------------------
+# --- errors (for the schema only: kernel.api.errors renders them) ------------------------------
 
 
 class ApiErrorItemSerializer(serializers.Serializer):

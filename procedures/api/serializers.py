@@ -9,11 +9,11 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from departments.errors import NotFoundInScope
 from departments.models import Unit
 from departments.policy import Actor, units_visible_to
 from indicators.api.serializers import ApiErrorSerializer, ApiKeyNameSerializer, CodeRelatedField
 from indicators.periods import PeriodError, parse_period
+from kernel.errors import NotFoundInScope
 
 from ..filters import LEVEL_FLAGS
 from ..models import (

@@ -20,11 +20,11 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
-from departments.errors import ServiceError
 from departments.models import ApiResource
 from departments.policy import Actor, can_push_source_data
 from indicators.api.serializers import ApiErrorSerializer
 from indicators.api.views import ActorMixin
+from kernel.errors import ServiceError
 
 from ..filters import DossierFilter, ProcedureFilter
 from ..ingest import dossiers_import, rows_from_csv

@@ -16,11 +16,11 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from departments.errors import Conflict
 from departments.models import ApiResource
 from departments.policy import Actor
 from indicators.api.serializers import ApiErrorSerializer
 from indicators.filters import PeriodFilter
+from kernel.errors import Conflict
 
 from ..models import FileFormat, Report, ReportKind, ReportStatus
 from ..selectors import CONTENT_TYPES, report_file_name, reports_visible_to

@@ -3,9 +3,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from departments.errors import ServiceError
 from indicators.numbers import clean_numbers
 from indicators.scoring import Status, pick_target, points_of, status_of
+from kernel.errors import ServiceError
 
 
 def indicator(**overrides):

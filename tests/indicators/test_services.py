@@ -4,7 +4,6 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 
-from departments.errors import Conflict, NotAllowed, ServiceError
 from departments.policy import Actor
 from indicators.models import AuditChannel, IndicatorValue, ValueState
 from indicators.services import (
@@ -16,6 +15,7 @@ from indicators.services import (
     value_submit,
     value_update,
 )
+from kernel.errors import Conflict, NotAllowed, ServiceError
 from tests.factories import IndicatorFactory, UnitFactory
 
 pytestmark = pytest.mark.django_db

@@ -7,8 +7,8 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from departments.errors import BatchRejected, ServiceError
 from departments.policy import Actor
+from kernel.errors import BatchRejected, ServiceError
 from procedures.ingest import dossiers_import, rows_from_csv
 from procedures.models import Dossier, DossierImport, DossierMonthStat
 from procedures.stats import stats_rebuild

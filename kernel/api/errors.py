@@ -15,8 +15,8 @@ from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from ..bilingual import both_languages
-from ..errors import BatchRejected, Conflict, ServiceError
+from kernel.bilingual import both_languages
+from kernel.errors import BatchRejected, Conflict, ServiceError
 
 NON_FIELD_KEYS = {"non_field_errors", "__all__", "detail"}
 
