@@ -47,6 +47,7 @@ test: translations
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 check-deploy: install
 	DJANGO_ENV=production SECRET_KEY=$${SECRET_KEY:-$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')} \

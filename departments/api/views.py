@@ -6,6 +6,7 @@ from rest_framework.views import APIView
 from ..filters import UnitFilter
 from ..models import ApiResource, Role
 from ..policy import Actor, units_visible_to
+from .permissions import CALLER_ITSELF
 from .serializers import MeSerializer, UnitSerializer
 
 
@@ -25,6 +26,8 @@ class UnitViewSet(viewsets.ReadOnlyModelViewSet):
 
 class MeView(APIView):
     """Who is calling: the person or key, its role and its units."""
+
+    api_resource = CALLER_ITSELF
 
     @extend_schema(responses=MeSerializer)
     def get(self, request):
