@@ -128,6 +128,21 @@ def can_edit_unit_data(actor, unit):
     return unit.pk in actor.scope_unit_ids
 
 
+def can_role_use_admin_site(role):
+    """May people of this role log in to the admin? Staff-side roles do; external systems use keys only."""
+    return role in (Role.ADMIN, Role.REVIEWER, Role.STAFF)
+
+
+def can_see_dashboard(actor):
+    """May the actor open the dashboard? People of the staff side; systems read the API instead."""
+    return actor.role in (Role.STAFF, Role.REVIEWER, Role.ADMIN)
+
+
+def can_see_province(actor):
+    """May the actor look at (or ask a report of) the whole province rather than its own units?"""
+    return actor.sees_everything
+
+
 def can_review(actor):
     """May the actor approve, return or reopen entries?"""
     return actor.role in (Role.REVIEWER, Role.ADMIN)

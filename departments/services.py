@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .models import ApiKey, Membership, Role, Unit
+from .policy import can_role_use_admin_site
 from .schedules import schedule_ensure
 
 # Apps whose every permission the administrator role holds.
@@ -33,8 +34,6 @@ ROLE_EXTRA_PERMISSIONS = {
     Role.REVIEWER: ["reports.add_report", "indicators.change_indicatorvalue", "indicators.add_comment"],
     Role.EXTERNAL_SYSTEM: [],
 }
-# Staff-side roles log in to the admin; external systems act only through API keys.
-ADMIN_SITE_ROLES = {Role.ADMIN, Role.REVIEWER, Role.STAFF}
 # Last use is written at most this often per key, so a busy key does not write on every request.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
@@ -83,7 +82,7 @@ def user_set_role(*, user, role):
     """Make `role` the user's only role and set what it implies for the admin site and passwords."""
     user.groups.remove(*Group.objects.filter(name__in=[r.value for r in Role]))
     user.groups.add(Group.objects.get_or_create(name=Role(role).value)[0])
-    user.is_staff = role in ADMIN_SITE_ROLES
+    user.is_staff = can_role_use_admin_site(role)
     fields = ["is_staff"]
     if role == Role.EXTERNAL_SYSTEM:
         user.set_unusable_password()

@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from departments.models import Role, Unit, UnitKind
-from departments.policy import Actor, units_visible_to
+from departments.models import Unit, UnitKind
+from departments.policy import Actor, can_see_province, units_visible_to
 from indicators.models import Indicator, IndicatorValue, ValueState
 from indicators.periods import PeriodError, parse_period
 from indicators.scoring import Status
@@ -24,7 +24,6 @@ from procedures.selectors import procedure_stats
 
 from .content import build_content
 
-DASHBOARD_ROLES = (Role.STAFF, Role.REVIEWER, Role.ADMIN)
 STATUS_ORDER = [Status.ACHIEVED, Status.ON_TRACK, Status.OFF_TRACK, Status.NO_DATA, Status.NO_TARGET]
 INDICATOR_ROWS_SHOWN = 200
 TREND_RATES = ("on_time_rate", "online_rate")
@@ -56,11 +55,6 @@ def years_with_data(today):
     return years, str(span["last"].year) if span["last"] else None
 
 
-def may_see_province(actor):
-    """May the actor look at the whole province? The same rule as a province-wide report."""
-    return actor.sees_everything
-
-
 def scope_units(actor):
     """Return the units the actor may choose as the dashboard's scope, in tree order."""
     return list(units_visible_to(actor).order_by("path"))
@@ -68,7 +62,7 @@ def scope_units(actor):
 
 def default_scope(actor, units, *, on):
     """Return the scope to open on: the province for reviewers and admins, else the person's own unit."""
-    if may_see_province(actor) or not units:
+    if can_see_province(actor) or not units:
         return None
     home = list(actor.home_units.order_by("path"))
     current = [unit for unit in home if unit.is_valid_on(on)]

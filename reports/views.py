@@ -17,17 +17,15 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from departments.policy import Actor
+from departments.policy import Actor, can_see_dashboard, can_see_province
 from indicators.periods import PeriodError
 
 from .dashboard import (
-    DASHBOARD_ROLES,
     PUBLIC_COLUMNS,
     checked_period,
     dashboard_data,
     default_period,
     default_scope,
-    may_see_province,
     public_progress,
     public_records,
     scope_units,
@@ -53,7 +51,7 @@ def _period(raw, today, problems):
 
 def _scope(raw, actor, units, period, problems):
     """Return the unit asked for if the actor may see it (None: the province), else the actor's default."""
-    if raw == PROVINCE_SCOPE and may_see_province(actor):
+    if raw == PROVINCE_SCOPE and can_see_province(actor):
         return None
     if raw is not None:
         found = next((unit for unit in units if unit.code == raw), None)
@@ -76,19 +74,19 @@ def _report_links(request, period):
 def dashboard(request):
     """Progress to target, ranking, trends, completeness and gaps for a period and a scope."""
     actor = Actor.from_request(request)
-    if actor.role not in DASHBOARD_ROLES:
+    if not can_see_dashboard(actor):
         raise PermissionDenied
     today, problems = timezone.localdate(), []
     period = _period(request.GET.get("period"), today, problems)
     units = scope_units(actor)
     unit = _scope(request.GET.get("unit"), actor, units, period, problems)
-    has_scope = unit is not None or may_see_province(actor)  # staff of no unit have nothing to see
+    has_scope = unit is not None or can_see_province(actor)  # staff of no unit have nothing to see
     years, latest_year = years_with_data(today)
     context = {
         **admin.site.each_context(request),
         "title": _("Bảng điều khiển chuyển đổi số"),
         "period": period, "unit": unit, "scope_units": units, "problems": problems,
-        "province_allowed": may_see_province(actor), "years": years, "latest_year": latest_year,
+        "province_allowed": can_see_province(actor), "years": years, "latest_year": latest_year,
         "data": dashboard_data(period=period.code, unit=unit) if has_scope else None,
         "report_links": _report_links(request, period),
         "public_enabled": getattr(settings, "PUBLIC_PAGE_ENABLED", True),
