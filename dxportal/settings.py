@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "axes",
     "kernel",
     "departments",
+    "regimes",
     "indicators",
     "procedures",
     "reports",

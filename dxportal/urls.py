@@ -7,6 +7,7 @@ from .health import healthz
 
 api_v1 = [
     path("", include("departments.api.urls")),
+    path("", include("regimes.api.urls")),
     path("", include("indicators.api.urls")),
     path("", include("procedures.api.urls")),
     path("", include("reports.api.urls")),
