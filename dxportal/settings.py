@@ -149,6 +149,8 @@ LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_thirdparty"]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True
+# Numbers are shown grouped by thousands in the language's own separators (1.234,5 in Vietnamese).
+NUMBER_GROUPING = 3
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
