@@ -6,9 +6,11 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
+from kernel.admin import ServiceSaveAdmin
+
 from .models import ApiKey, Membership, Role, Unit, scope_choices
 from .policy import Actor, can_manage_catalogues, units_visible_to
-from .services import api_key_revoke
+from .services import api_key_revoke, unit_delete, unit_save
 
 admin.site.site_header = _("Cổng giám sát chuyển đổi số")
 admin.site.site_title = _("DX Portal")
@@ -30,7 +32,7 @@ class CatalogueAdmin(admin.ModelAdmin):
 
 
 @admin.register(Unit)
-class UnitAdmin(CatalogueAdmin):
+class UnitAdmin(ServiceSaveAdmin, CatalogueAdmin):
     list_display = ["code", "name", "kind", "parent", "valid_from", "valid_to", "successor"]
     list_filter = ["kind", "valid_to"]
     search_fields = ["code", "name", "name_en"]
@@ -40,6 +42,12 @@ class UnitAdmin(CatalogueAdmin):
 
     def get_queryset(self, request):
         return units_visible_to(Actor.from_request(request), super().get_queryset(request))
+
+    def save_through_service(self, request, obj, form, change):
+        return unit_save(unit=obj, actor=Actor.from_request(request))
+
+    def delete_through_service(self, request, obj):
+        unit_delete(unit=obj, actor=Actor.from_request(request))
 
 
 class MembershipInline(admin.TabularInline):

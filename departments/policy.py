@@ -158,6 +158,25 @@ def can_manage_catalogues(actor):
     return actor.role == Role.ADMIN
 
 
+def can_add_procedure(actor):
+    """May the actor add procedures to the catalogue? Administrators, and external systems that sync it.
+
+    Staff keep their department's procedures current (`can_edit_procedure`) but add none: the admin
+    and the API ask this same question.
+    """
+    return actor.role in (Role.ADMIN, Role.EXTERNAL_SYSTEM)
+
+
+def can_edit_procedure(actor, procedure):
+    """May the actor change this procedure? Administrators any; staff and keys their department's.
+
+    Procedures are never deleted (they are abolished by date), so no one may delete one.
+    """
+    if actor.role == Role.ADMIN:
+        return True
+    return procedure.department_id is not None and can_edit_unit_data(actor, procedure.department)
+
+
 def key_allows(actor, resource, access):
     """May this request touch `resource` with `access` ("read"/"write")? People: yes; keys: by scope."""
     if actor.api_key is None:

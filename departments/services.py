@@ -8,9 +8,12 @@ from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kernel.errors import NotAllowed, ServiceError, clean_or_refuse
 
 from .models import ApiKey, Membership, Role, Unit
-from .policy import can_role_use_admin_site
+from .policy import can_manage_catalogues, can_role_use_admin_site
 from .schedules import schedule_ensure
 
 # Apps whose every permission the administrator role holds.
@@ -109,15 +112,47 @@ def user_upsert(*, username, role, units=(), password=None, full_name="", email=
     return user
 
 
+def _unit_check(unit):
+    """Raise unless the unit fits the tree: not its own ancestor or successor, and its fields valid."""
+    if unit.parent_id is not None and unit.pk is not None:
+        stored_path = Unit.objects.filter(pk=unit.pk).values_list("path", flat=True).first()
+        if stored_path and unit.parent.path.startswith(stored_path):
+            raise ServiceError(_("Đơn vị cấp trên không được là chính đơn vị này hoặc đơn vị cấp dưới của nó."),
+                               field="parent")
+    if unit.successor_id is not None and unit.successor_id == unit.pk:
+        raise ServiceError(_("Đơn vị không thể kế thừa chính nó."), field="successor")
+    clean_or_refuse(unit, exclude=["path"])
+
+
+def _unit_store(unit):
+    _unit_check(unit)
+    unit.save()
+    return unit
+
+
+@transaction.atomic
+def unit_save(*, unit, actor):
+    """Validate and save a new or edited unit (moving its subtree with it)."""
+    if not can_manage_catalogues(actor):
+        raise NotAllowed(_("Chỉ quản trị viên mới được sửa danh mục đơn vị."))
+    return _unit_store(unit)
+
+
+@transaction.atomic
+def unit_delete(*, unit, actor):
+    """Delete a unit (the database refuses while anything still refers to it)."""
+    if not can_manage_catalogues(actor):
+        raise NotAllowed(_("Chỉ quản trị viên mới được sửa danh mục đơn vị."))
+    unit.delete()
+
+
 @transaction.atomic
 def unit_upsert(*, code, name, kind, parent=None, valid_from, valid_to=None, successor=None, name_en=""):
-    """Create or update the unit with this code."""
+    """Create or update the unit with this code (seeding and set-up scripts, which act for no person)."""
     unit = Unit.objects.filter(code=code).first() or Unit(code=code)
     unit.name, unit.name_en, unit.kind, unit.parent = name, name_en, kind, parent
     unit.valid_from, unit.valid_to, unit.successor = valid_from, valid_to, successor
-    unit.full_clean(exclude=["path"])
-    unit.save()
-    return unit
+    return _unit_store(unit)
 
 
 @transaction.atomic
@@ -126,7 +161,7 @@ def unit_merge(*, units, into, on):
     closing_day = on - timedelta(days=1)
     for unit in units:
         unit.valid_to, unit.successor = closing_day, into
-        unit.full_clean(exclude=["path"])
+        _unit_check(unit)
     Unit.objects.bulk_update(units, ["valid_to", "successor"])
     return units
 

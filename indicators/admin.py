@@ -30,9 +30,20 @@ from departments.policy import (
     restrict_reviewed_data,
     units_visible_to,
 )
+from kernel.admin import ServiceSaveAdmin
 from kernel.errors import ServiceError
 
 from . import views
+from .catalogue import (
+    framework_delete,
+    framework_save,
+    indicator_delete,
+    indicator_save,
+    pillar_delete,
+    pillar_save,
+    target_delete,
+    target_save,
+)
 from .models import (
     AUDITED_FIELDS,
     AuditChannel,
@@ -98,13 +109,28 @@ class PillarInline(CatalogueInline):
     fields = ["order", "code", "name", "name_en"]
 
 
+class CatalogueServiceAdmin(ServiceSaveAdmin, CatalogueAdmin):
+    """A catalogue admin whose saves and deletes call `indicators.catalogue` (`save_service`, `delete_service`)."""
+
+    save_service = None
+    delete_service = None
+    service_argument = None  # the keyword the services take the object by
+
+    def save_through_service(self, request, obj, form, change):
+        return type(self).save_service(**{self.service_argument: obj}, actor=Actor.from_request(request))
+
+    def delete_through_service(self, request, obj):
+        type(self).delete_service(**{self.service_argument: obj}, actor=Actor.from_request(request))
+
+
 @admin.register(Framework)
-class FrameworkAdmin(CatalogueAdmin):
+class FrameworkAdmin(CatalogueServiceAdmin):
     list_display = ["code", "name", "version", "decision", "valid_from", "valid_to", "deadline_days",
                     "indicator_count"]
     list_filter = ["valid_from", "valid_to"]
     search_fields = ["code", "name", "name_en", "decision"]
     inlines = [PillarInline]
+    save_service, delete_service, service_argument = framework_save, framework_delete, "framework"
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(indicator_count=Count("indicators"))
@@ -113,24 +139,38 @@ class FrameworkAdmin(CatalogueAdmin):
     def indicator_count(self, obj):
         return obj.indicator_count
 
+    def save_formset(self, request, form, formset, change):
+        formset.save(commit=False)  # sorts the inline forms into new, changed and deleted pillars; writes nothing
+        actor = Actor.from_request(request)
+        try:
+            for pillar in formset.deleted_objects:
+                pillar_delete(pillar=pillar, actor=actor)
+            for pillar in [*formset.new_objects, *(obj for obj, _fields in formset.changed_objects)]:
+                pillar.framework = form.instance
+                pillar_save(pillar=pillar, actor=actor)
+        except ServiceError as error:
+            self.refuse(error)
+
 
 @admin.register(Pillar)
-class PillarAdmin(CatalogueAdmin):
+class PillarAdmin(CatalogueServiceAdmin):
     list_display = ["code", "name", "framework", "order"]
     list_filter = ["framework"]
     list_select_related = ["framework"]
     search_fields = ["code", "name", "name_en", "framework__code"]
     autocomplete_fields = ["framework"]
+    save_service, delete_service, service_argument = pillar_save, pillar_delete, "pillar"
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(CatalogueAdmin):
+class IndicatorAdmin(CatalogueServiceAdmin):
     list_display = ["code", "name", "framework", "pillar", "value_type", "period_type", "unit_of_measure", "source",
                     "evidence_required", "is_active", "target_count"]
     list_filter = ["framework", "value_type", "period_type", "source", "evidence_required", "is_active"]
     list_select_related = ["framework", "pillar"]
     search_fields = ["code", "name", "name_en"]
     autocomplete_fields = ["framework", "pillar"]
+    save_service, delete_service, service_argument = indicator_save, indicator_delete, "indicator"
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(target_count=Count("targets"))
@@ -149,12 +189,13 @@ class IndicatorAdmin(CatalogueAdmin):
 
 
 @admin.register(Target)
-class TargetAdmin(CatalogueAdmin):
+class TargetAdmin(CatalogueServiceAdmin):
     list_display = ["indicator", "year", "unit", "value", "decision"]
     list_filter = ["year", "indicator__framework"]
     list_select_related = ["indicator", "unit"]
     search_fields = ["indicator__code", "indicator__name", "decision", "unit__code", "unit__name"]
     autocomplete_fields = ["indicator", "unit"]
+    save_service, delete_service, service_argument = target_save, target_delete, "target"
 
 
 # --- who may enter what ---------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from departments.policy import Actor
 
+from .catalogue import framework_save, indicator_save, pillar_save, target_save
 from .models import AuditChannel, Framework, Indicator, IndicatorValue, Pillar, Target
 from .services import evidence_add, value_approve, value_create, value_return, value_submit
 
@@ -84,30 +85,39 @@ APPROVED_2023 = [
 
 def seed_indicators(units, users):
     """Create or update the demo catalogue and, once, the demo entries; return the indicators by code."""
-    frameworks = {code: _framework(code, *rest) for code, *rest in FRAMEWORKS}
-    pillars = {(fw, code): Pillar.objects.update_or_create(framework=frameworks[fw], code=code, defaults={
-        "name": name, "name_en": name_en, "order": order})[0]
-        for fw in frameworks for code, name, name_en, order in PILLARS}
+    admin = Actor(users["demo-admin"])  # the catalogue is written through its services, as the administrator
+    frameworks = {code: _framework(admin, code, *rest) for code, *rest in FRAMEWORKS}
+    pillars = {(fw, code): _upsert(admin, pillar_save, "pillar", Pillar, {"framework": frameworks[fw], "code": code},
+                                   {"name": name, "name_en": name_en, "order": order})
+               for fw in frameworks for code, name, name_en, order in PILLARS}
     indicators = {}
     for code, fw, pillar, name, name_en, value_type, kinds, aggregation, rule, points, evidence in INDICATORS:
-        indicators[code] = Indicator.objects.update_or_create(code=code, defaults={
+        indicators[code] = _upsert(admin, indicator_save, "indicator", Indicator, {"code": code}, {
             "framework": frameworks[fw], "pillar": pillars[(fw, pillar)], "name": name, "name_en": name_en,
             "value_type": value_type, "unit_of_measure": "%" if value_type == "percent" else "",
             "unit_kinds": kinds, "aggregation": aggregation, "scoring_rule": rule, "max_points": points,
             "scoring_tiers": TIERS.get(code, []), "evidence_required": evidence, "period_type": "year",
-        })[0]
+        })
     for code, year, value, decision in TARGETS:
-        Target.objects.update_or_create(indicator=indicators[code], year=year, unit=None, decision=decision,
-                                        defaults={"value": value})
+        _upsert(admin, target_save, "target", Target,
+                {"indicator": indicators[code], "year": year, "unit": None, "decision": decision}, {"value": value})
     if not IndicatorValue.objects.filter(indicator__in=indicators.values()).exists():
         _seed_entries(indicators, units, users)
     return indicators
 
 
-def _framework(code, name, name_en, version, decision, valid_from, valid_to):
-    return Framework.objects.update_or_create(code=code, defaults={
+def _upsert(actor, service, argument, model, identity, fields):
+    """Find the row by `identity` (or start one), set `fields` and save it through the catalogue `service`."""
+    instance = model.objects.filter(**identity).first() or model(**identity)
+    for name, value in fields.items():
+        setattr(instance, name, value)
+    return service(**{argument: instance}, actor=actor)
+
+
+def _framework(actor, code, name, name_en, version, decision, valid_from, valid_to):
+    return _upsert(actor, framework_save, "framework", Framework, {"code": code}, {
         "name": name, "name_en": name_en, "version": version, "decision": decision,
-        "valid_from": valid_from, "valid_to": valid_to})[0]
+        "valid_from": valid_from, "valid_to": valid_to})
 
 
 def _seed_entries(indicators, units, users):

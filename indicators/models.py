@@ -5,6 +5,8 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -34,6 +36,10 @@ class Framework(models.Model):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
+            raise ValidationError({"valid_to": _("Ngày hết hiệu lực phải sau ngày bắt đầu áp dụng.")})
 
 
 class Pillar(models.Model):
@@ -86,6 +92,31 @@ class Source(models.TextChoices):
     COMPUTED = "computed", _("Cổng tự tính")
 
 
+def _is_number(item):
+    return isinstance(item, (int, float, Decimal)) and not isinstance(item, bool) and Decimal(str(item)).is_finite()
+
+
+def tiers_problem(rule, tiers, max_points):
+    """Return why `tiers` do not fit scoring `rule` (with at most `max_points`), or None if they do.
+
+    Scoring by tiers needs [[threshold, points], ...] with numbers, thresholds from highest to lowest,
+    points from 0 to the indicator's maximum. Other rules take no tiers.
+    """
+    if rule != ScoringRule.TIERS:
+        return _("Chỉ cách chấm theo mức mới dùng các mức điểm: hãy để trống.") if tiers else None
+    if not isinstance(tiers, list) or not tiers:
+        return _("Cách chấm theo mức cần ít nhất một mức [ngưỡng, điểm].")
+    if not all(isinstance(tier, list) and len(tier) == 2 and all(map(_is_number, tier)) for tier in tiers):
+        return _("Mỗi mức phải là một cặp số [ngưỡng, điểm], ví dụ [[4, 20], [3, 15]].")
+    thresholds = [Decimal(str(threshold)) for threshold, _points in tiers]
+    if any(higher <= lower for higher, lower in zip(thresholds, thresholds[1:], strict=False)):
+        return _("Các ngưỡng phải xếp từ cao xuống thấp, không trùng nhau.")
+    ceiling = Decimal(str(max_points or 0))
+    if any(not (0 <= Decimal(str(points)) <= ceiling) for _threshold, points in tiers):
+        return _("Điểm của mỗi mức phải từ 0 đến điểm tối đa của chỉ tiêu.")
+    return None
+
+
 class Indicator(models.Model):
     framework = models.ForeignKey(Framework, verbose_name=_("khung chỉ tiêu"), on_delete=models.PROTECT,
                                   related_name="indicators")
@@ -105,7 +136,8 @@ class Indicator(models.Model):
                                   help_text=_("Các loại đơn vị phải báo cáo chỉ tiêu này."))
     aggregation = models.CharField(_("cách tổng hợp lên tỉnh"), max_length=20, choices=Aggregation.choices,
                                    default=Aggregation.SUM)
-    max_points = models.DecimalField(_("điểm tối đa"), max_digits=8, decimal_places=2, default=0)
+    max_points = models.DecimalField(_("điểm tối đa"), max_digits=8, decimal_places=2, default=0,
+                                     validators=[MinValueValidator(0)])
     scoring_rule = models.CharField(_("cách chấm điểm"), max_length=20, choices=ScoringRule.choices,
                                     default=ScoringRule.RATIO_TO_TARGET)
     scoring_tiers = models.JSONField(
@@ -126,9 +158,28 @@ class Indicator(models.Model):
         verbose_name = _("chỉ tiêu")
         verbose_name_plural = _("chỉ tiêu")
         ordering = ["framework", "pillar__order", "code"]
+        constraints = [
+            # Scoring reads the rule from here: a rule it does not know must never be stored.
+            models.CheckConstraint(condition=Q(scoring_rule__in=ScoringRule.values),
+                                   name="indicator_known_scoring_rule"),
+            models.CheckConstraint(condition=Q(max_points__gte=0), name="indicator_max_points_not_negative"),
+        ]
 
     def __str__(self):
         return f"{self.code} — {self.name}"
+
+    def clean(self):
+        errors = {}
+        if self.pillar_id and self.framework_id and self.pillar.framework_id != self.framework_id:
+            errors["pillar"] = _("Trụ cột này thuộc khung chỉ tiêu khác.")
+        unknown_kinds = [kind for kind in (self.unit_kinds or []) if kind not in UnitKind.values]
+        if not isinstance(self.unit_kinds, list) or unknown_kinds:
+            errors["unit_kinds"] = _("Loại đơn vị không hợp lệ.")
+        problem = tiers_problem(self.scoring_rule, self.scoring_tiers, self.max_points)
+        if problem:
+            errors["scoring_tiers"] = problem
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def effective_deadline_days(self):

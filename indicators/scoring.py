@@ -54,8 +54,11 @@ def points_of(indicator, value, target, *, best=None):
         ratio = _ratio_to(indicator, value, target.value if target else None)
     elif rule == ScoringRule.NORMALISED:
         ratio = _ratio_to(indicator, value, best)
-    else:
+    elif rule == ScoringRule.TIERS:
         return _tier_points(indicator, value)
+    else:
+        # The model cannot hold an unknown rule (choices and a check constraint); never guess one.
+        raise ValueError(f"Unknown scoring rule {rule!r} of indicator {indicator.code}")
     if ratio is None:
         return None
     ratio = max(Decimal(0), min(ONE, ratio))

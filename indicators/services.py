@@ -11,10 +11,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from departments.policy import can_edit_unit_data, can_manage_catalogues, can_review
+from departments.policy import can_edit_unit_data, can_review
 from kernel.errors import Conflict, NotAllowed, ServiceError
 
-from .models import AuditAction, AuditEntry, Comment, Evidence, IndicatorValue, Source, Target, ValueState
+from .models import AuditAction, AuditEntry, Comment, Evidence, IndicatorValue, Source, ValueState
 from .numbers import clean_numbers
 from .periods import PeriodError, parse_period_for
 
@@ -318,53 +318,3 @@ def comment_add(*, value, text, actor, channel):
     audit_entry(value=value, action=AuditAction.COMMENT, actor=actor, channel=channel,
                 after={"comment": text}).save()
     return comment
-
-
-TARGET_FIELDS = ("indicator", "year", "unit", "value", "decision", "note")
-
-
-def _ensure_may_manage_catalogues(actor):
-    if not can_manage_catalogues(actor):
-        raise NotAllowed(_("Chỉ quản trị viên mới được sửa danh mục chỉ tiêu."))
-
-
-def _save_target(target):
-    """Check a target's value against its indicator and save it; a duplicate is a Conflict."""
-    if target.unit is not None and not target.indicator.applies_to(target.unit):
-        raise ServiceError(_("Chỉ tiêu này không áp dụng cho loại đơn vị này."), field="unit")
-    number = clean_numbers(target.indicator, value=target.value)["value"]
-    if number is None:
-        raise ServiceError(_("Cần nhập giá trị mục tiêu."), field="value", code="required")
-    target.value = number
-    try:
-        with transaction.atomic():
-            target.save()
-    except IntegrityError:
-        raise Conflict(_("Đã có mục tiêu của chỉ tiêu này cho năm, đơn vị và văn bản này."), field="decision",
-                       code="exists") from None
-    return target
-
-
-@transaction.atomic
-def target_create(*, actor, indicator, year, value, decision, unit=None, note=""):
-    """Create a target of an indicator for a year (and optionally a unit), from a decision."""
-    _ensure_may_manage_catalogues(actor)
-    return _save_target(Target(indicator=indicator, year=year, unit=unit, value=value, decision=decision,
-                               note=note))
-
-
-@transaction.atomic
-def target_update(*, target, actor, changes):
-    """Change any of indicator, year, unit, value, decision, note of a target."""
-    _ensure_may_manage_catalogues(actor)
-    for name, field_value in changes.items():
-        if name in TARGET_FIELDS:
-            setattr(target, name, field_value)
-    return _save_target(target)
-
-
-@transaction.atomic
-def target_delete(*, target, actor):
-    """Delete a target."""
-    _ensure_may_manage_catalogues(actor)
-    target.delete()

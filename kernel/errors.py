@@ -1,5 +1,7 @@
 """Errors that services raise; the API turns them into its one error shape, the admin into messages."""
 
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+
 
 class ServiceError(Exception):
     """A rule of the domain said no. `message` is a (lazy) translatable string."""
@@ -43,3 +45,12 @@ class BatchRejected(ServiceError):
     def __init__(self, message, *, summary, **kwargs):
         super().__init__(message, **kwargs)
         self.summary = summary
+
+
+def clean_or_refuse(instance, **kwargs):
+    """Run the model's full_clean; turn its first complaint into a ServiceError naming the field."""
+    try:
+        instance.full_clean(**kwargs)
+    except ValidationError as error:
+        field, messages = next(iter(error.message_dict.items()))
+        raise ServiceError(messages[0], field=None if field == NON_FIELD_ERRORS else field) from None

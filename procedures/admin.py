@@ -23,8 +23,15 @@ from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
 from departments.admin import CatalogueAdmin
-from departments.policy import Actor, can_manage_catalogues, can_push_source_data, restrict_to_scope, units_visible_to
-from kernel.errors import BatchRejected, NotAllowed, ServiceError
+from departments.policy import (
+    Actor,
+    can_add_procedure,
+    can_edit_procedure,
+    can_push_source_data,
+    restrict_to_scope,
+    units_visible_to,
+)
+from kernel.errors import BatchRejected, ServiceError
 
 from .ingest import dossiers_import, rows_from_csv
 from .models import (
@@ -40,19 +47,10 @@ from .models import (
     Score766Rule,
 )
 from .selectors import dossiers_visible_to, stats_visible_to
-from .services import CATALOGUE_FIELDS, ensure_may_edit_procedure, procedure_save
+from .services import CATALOGUE_FIELDS, procedure_save
 
 ADMIN_CHANNEL = "admin"
 CONFLICTS_SHOWN = 200  # an upload can reject thousands of rows; the page lists the first ones
-
-
-def may_edit_procedure(actor, procedure):
-    """Ask the service's rule whether the actor may edit this procedure."""
-    try:
-        ensure_may_edit_procedure(actor=actor, procedure=procedure)
-    except NotAllowed:
-        return False
-    return True
 
 
 def counter_column(name, label):
@@ -282,12 +280,12 @@ class ProcedureAdmin(admin.ModelAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_add_permission(self, request):
-        return can_manage_catalogues(Actor.from_request(request)) and super().has_add_permission(request)
+        return can_add_procedure(Actor.from_request(request)) and super().has_add_permission(request)
 
     def has_change_permission(self, request, obj=None):
         if not super().has_change_permission(request, obj):
             return False
-        return obj is None or may_edit_procedure(Actor.from_request(request), obj)
+        return obj is None or can_edit_procedure(Actor.from_request(request), obj)
 
     def has_delete_permission(self, request, obj=None):
         # A procedure is abolished (a date), never deleted: its dossiers and audit must stay.

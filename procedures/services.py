@@ -7,7 +7,7 @@ from django.forms.models import model_to_dict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from departments.policy import can_edit_unit_data, can_manage_catalogues
+from departments.policy import can_add_procedure, can_edit_procedure
 from kernel.errors import NotAllowed, ServiceError
 
 from .models import Procedure, ProcedureChange, ProcedureLevelPeriod
@@ -26,17 +26,23 @@ def _jsonable(procedure):
 
 
 def ensure_may_edit_procedure(*, actor, procedure):
-    """Administrators edit any procedure; staff of the responsible department edit theirs."""
-    if can_manage_catalogues(actor):
-        return
-    if procedure.department_id is None or not can_edit_unit_data(actor, procedure.department):
+    """Raise unless the policy lets the actor change this procedure."""
+    if not can_edit_procedure(actor, procedure):
         raise NotAllowed(_("Chỉ cán bộ của cơ quan chủ trì mới được cập nhật thủ tục này."))
+
+
+def ensure_may_add_procedures(*, actor):
+    """Raise unless the policy lets the actor add procedures at all (callers may ask before reading the input)."""
+    if not can_add_procedure(actor):
+        raise NotAllowed(_("Chỉ quản trị viên mới được thêm thủ tục hành chính."))
 
 
 @transaction.atomic
 def procedure_save(*, procedure, actor, channel, level_changed_on=None):
     """Validate and save a new or edited procedure, dating any change of online level; audit it."""
-    ensure_may_edit_procedure(actor=actor, procedure=procedure)
+    if procedure.pk is None:
+        ensure_may_add_procedures(actor=actor)
+    ensure_may_edit_procedure(actor=actor, procedure=procedure)  # a new one too: a key adds only for its units
     procedure.full_clean()
     before = None
     if procedure.pk:

@@ -22,6 +22,7 @@ from rest_framework.views import APIView
 from departments.models import ApiResource
 from departments.policy import Actor, can_manage_catalogues
 
+from ..catalogue import target_create, target_delete, target_update
 from ..filters import IndicatorFilter, IndicatorValueFilter, TargetFilter
 from ..imports import rows_from_csv, values_import
 from ..models import AuditChannel, Comment, Evidence, Framework, Indicator, Target
@@ -30,9 +31,6 @@ from ..services import (
     comment_add,
     evidence_add,
     evidence_remove,
-    target_create,
-    target_delete,
-    target_update,
     value_approve,
     value_create,
     value_reopen,

@@ -30,7 +30,7 @@ from ..filters import DossierFilter, ProcedureFilter
 from ..ingest import dossiers_import, rows_from_csv
 from ..models import Component766, ImplementingLevel, Procedure
 from ..selectors import COVERAGE_GROUPS, GROUPS, coverage, decision766_estimates, dossiers_visible_to, procedure_stats
-from ..services import procedure_save
+from ..services import ensure_may_add_procedures, procedure_save
 from . import serializers as s
 
 API = "api"
@@ -86,6 +86,7 @@ class ProcedureViewSet(ActorMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
         return super().get_object()
 
     def create(self, request, *args, **kwargs):
+        ensure_may_add_procedures(actor=self.actor)  # refused before the body is read, as the admin refuses the page
         data = self.valid(s.ProcedureWriteSerializer, request.data)
         changed_on = data.pop("level_changed_on", None)
         procedure = procedure_save(procedure=Procedure(**data), actor=self.actor, channel=API,

@@ -68,9 +68,9 @@ PROCEDURE_API_ROWS = [
     Row("GET", "/api/v1/procedures/{code}/history/", everyone(200, anonymous=401), params={"code": procedure_a}),
     Row("GET", "/api/v1/procedures/coverage/", everyone(200, anonymous=401)),
     Row("GET", "/api/v1/procedures/coverage/?on=2022-01-01&group_by=level", everyone(200, anonymous=401)),
-    # Written by the responsible department's staff, administrators, and keys of that unit with the write scope.
-    # (seeded for the field G03-GD10 that the body names)
-    SeededRow("POST", "/api/v1/procedures/", everyone(400, anonymous=401, staff_b=403, reviewer=403),
+    # Added by administrators and keys of that unit with the write scope (staff may not, as in the admin);
+    # edited also by the responsible department's staff. (Seeded for the field G03-GD10 that the body names.)
+    SeededRow("POST", "/api/v1/procedures/", everyone(400, anonymous=401, staff_a=403, staff_b=403, reviewer=403),
               body=BAD_NEW_PROCEDURE, seed=procedure_a),
     Row("PATCH", "/api/v1/procedures/{code}/", everyone(200, anonymous=401, staff_b=403, reviewer=403),
         params={"code": procedure_a}, body=RENAME),

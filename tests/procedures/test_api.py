@@ -6,13 +6,16 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
+from django.contrib import admin as django_admin
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from departments.policy import Actor
+from departments.policy import Actor, can_add_procedure, can_edit_procedure
+from procedures.admin import ProcedureAdmin
 from procedures.ingest import dossiers_import
 from procedures.models import Dossier, DossierImport, DossierMonthStat, Procedure, ProcedureChange
 from procedures.services import procedure_save
@@ -421,12 +424,32 @@ def test_bad_procedure_fields_are_400_naming_the_field(cast, client_as, changes,
     assert [error["field"] for error in response.json()["errors"]] == [field]
 
 
-def test_staff_create_procedures_of_their_own_department_only(cast, client_as):
-    assert client_as("staff_a").post("/api/v1/procedures/", procedure_body(), format="json").status_code == 201
+def test_staff_cannot_create_procedures_through_the_api_as_in_the_admin(cast, client_as):
+    # Staff keep their department's procedures current, but only administrators add them: the admin's rule.
+    assert client_as("staff_a").post("/api/v1/procedures/", procedure_body(), format="json").status_code == 403
     other = client_as("staff_b").post("/api/v1/procedures/", procedure_body(code="1.000949.H38"), format="json")
     assert other.status_code == 403
     assert client_as("reviewer").post("/api/v1/procedures/", procedure_body(code="1.000950.H38"),
                                       format="json").status_code == 403
+    assert not Procedure.objects.exists()
+
+
+def test_admin_and_api_ask_the_policy_one_question_about_adding_and_editing_procedures(cast, client_as):
+    model_admin = ProcedureAdmin(Procedure, django_admin.site)
+    created = client_as("admin").post("/api/v1/procedures/", procedure_body(), format="json")
+    procedure = Procedure.objects.get(code=created.json()["code"])
+    for role in ("staff_a", "staff_b", "reviewer", "admin"):
+        request = RequestFactory().get("/admin/procedures/procedure/")
+        request.user = getattr(cast, role)
+        actor = Actor(request.user)
+        assert model_admin.has_add_permission(request) == can_add_procedure(actor)
+        adds = client_as(role).post("/api/v1/procedures/", procedure_body(code="1.000951.H38", department="NOPE"),
+                                    format="json").status_code
+        assert (adds != 403) == can_add_procedure(actor), role  # allowed ones reach validation (400)
+        edits = client_as(role).patch(f"/api/v1/procedures/{procedure.code}/", {"name": f"Tên của {role}"},
+                                      format="json").status_code
+        assert (edits == 200) == can_edit_procedure(actor, procedure) == model_admin.has_change_permission(
+            request, procedure), role
 
 
 def test_staff_of_the_responsible_department_edit_their_procedure(procedure, client_as):
