@@ -90,6 +90,37 @@ def test_a_value_edit_gives_a_new_report(data):
     assert requested() != before
 
 
+def test_value_edits_that_commit_out_of_order_each_give_a_new_report(data):
+    """An edit that started first but commits last still moves the version (a newest-timestamp check would not)."""
+    cast = data["cast"]
+    first = data["value"]
+    second = value_create(indicator=first.indicator, unit=cast.unit_b, period="2023", numerator=40, denominator=100,
+                          actor=Actor(cast.staff_b), channel=API)
+    edited, release = threading.Event(), threading.Event()
+
+    def edit_first_slowly():
+        try:
+            with transaction.atomic():
+                value_update(value=first, expected_version=first.version, actor=Actor(cast.staff_a), channel=API,
+                             changes={"numerator": 91})
+                edited.set()
+                release.wait(timeout=30)
+        finally:
+            connection.close()
+
+    slow = threading.Thread(target=edit_first_slowly)
+    slow.start()
+    try:
+        assert edited.wait(timeout=30)
+        value_update(value=second, expected_version=second.version, actor=Actor(cast.staff_b), channel=API,
+                     changes={"numerator": 50})  # edited later, committed first
+        between = requested()
+    finally:
+        release.set()
+        slow.join(timeout=30)
+    assert requested() != between
+
+
 def test_a_dossier_update_gives_a_new_report(data):
     before = requested()
     summary = dossiers_import(rows=[dossier("1", outcome="resolved")], source="motcua",
