@@ -307,7 +307,5 @@ if CELERY_BROKER_URL.startswith("redis"):
         "socket_timeout": 5,
         "socket_connect_timeout": 3,
     }
-# Failure drills only: seconds a report generation pauses after claiming, so a test can kill the worker.
-REPORT_DRILL_PAUSE_SECONDS = float(os.environ.get("REPORT_DRILL_PAUSE_SECONDS") or 0)
 REMINDER_DAYS_BEFORE = env_int("REMINDER_DAYS_BEFORE", 3)
 PUBLIC_PAGE_ENABLED = env_bool("PUBLIC_PAGE_ENABLED", default=True)

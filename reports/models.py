@@ -50,6 +50,8 @@ class Report(models.Model):
     attempts = models.PositiveSmallIntegerField(_("số lần chạy"), default=0)
     # Set by the one worker that claims the report; a second delivery of the task sees it and stops.
     run_token = models.UUIDField(null=True, blank=True, editable=False)
+    # The Celery task holding the claim: a redelivery of that same task (its worker process died) takes over at once.
+    run_task_id = models.CharField(max_length=255, blank=True, editable=False)
     summary = models.JSONField(_("tóm tắt"), default=dict, blank=True)
 
     class Meta:
@@ -92,3 +94,22 @@ class ReportFile(models.Model):
 
     def __str__(self):
         return f"{self.report_id}.{self.format}"
+
+
+class DataChange(models.Model):
+    """The one row that database triggers move when a table a report reads changes (see migration 0002).
+
+    `version` grows by one per committing transaction that wrote any of those tables, visible exactly when
+    the data is; `epoch` is drawn anew whenever the row is created, so a counter that was lost and restarted
+    can never repeat an old fingerprint.
+    """
+
+    version = models.BigIntegerField(default=0)
+    epoch = models.UUIDField(default=uuid.uuid4)
+
+    class Meta:
+        verbose_name = _("bộ đếm thay đổi dữ liệu")
+        verbose_name_plural = _("bộ đếm thay đổi dữ liệu")
+
+    def __str__(self):
+        return f"{self.epoch}:{self.version}"

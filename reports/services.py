@@ -2,13 +2,15 @@
 
 A report is unique per kind, period, scope and data version: asking twice (two clicks, two beat
 triggers, a retried API call) returns the same record. Generation is claimed by one worker at a time
-with a conditional update; a worker killed mid-way leaves the report "running" with a stale start,
-which the redelivered task may reclaim once the hard time limit has surely passed.
+with a conditional update that records the Celery task id. A worker process killed mid-way leaves the
+report "running"; Celery redelivers the same task (acks_late, reject_on_worker_lost), and a delivery of
+the task that holds the claim takes it over at once, since its earlier run is surely dead. Any other task
+waits until the claim is stale (the hard time limit has surely passed); asking for a report whose run
+is stale, or whose queued message was lost, queues it again.
 """
 
 import hashlib
 import logging
-import time
 import uuid
 from datetime import timedelta
 
@@ -65,12 +67,28 @@ def report_request(*, kind, period, unit=None, actor=None, schedule="", enqueue=
     report, created = _get_or_create(kind, period, unit, version, actor, schedule)
     if not created and report.status == ReportStatus.FAILED:
         Report.objects.filter(pk=report.pk, status=ReportStatus.FAILED).update(
-            status=ReportStatus.QUEUED, error="", run_token=None)
+            status=ReportStatus.QUEUED, error="", run_token=None, run_task_id="")
         report.refresh_from_db()
         created = True  # it is queued again
     if created and enqueue:
         report_enqueue(report)
+    elif enqueue and _abandoned(report):
+        # Its worker died with no redelivery left (hard time limit, lost message): send a new task, which
+        # may claim it because the claim is stale; a still-waiting message that arrives later finds it taken.
+        logger.warning("Report %s was abandoned (%s); queueing it again", report.pk, report.status)
+        report_enqueue(report)
     return report, created
+
+
+def _stale_before():
+    return timezone.now() - timedelta(seconds=settings.REPORT_STALE_AFTER_SECONDS)
+
+
+def _abandoned(report):
+    """Tell whether no run can still be working on a report that is not finished."""
+    if report.status == ReportStatus.RUNNING:
+        return report.started_at is not None and report.started_at < _stale_before()
+    return report.status == ReportStatus.QUEUED and report.created_at < _stale_before()
 
 
 def _get_or_create(kind, period, unit, version, actor, schedule):
@@ -104,30 +122,35 @@ def report_enqueue(report):
                                 field=None) from None
 
 
-def report_claim(*, report_id):
-    """Claim a report for this run; return the run token, or None if another run owns it or it is done."""
+def report_claim(*, report_id, task_id=""):
+    """Claim a report for this run; return the run token, or None if another live run owns it or it is done.
+
+    A queued report is free. A running one is free once its start is stale, or at once to a delivery of the
+    task that holds it: Celery delivers a task again only when its earlier run ended without acknowledging.
+    """
+    free = Q(status=ReportStatus.QUEUED) | Q(status=ReportStatus.RUNNING, started_at__lt=_stale_before())
+    if task_id:
+        free |= Q(status=ReportStatus.RUNNING, run_task_id=task_id)
     token = uuid.uuid4()
-    stale = timezone.now() - timedelta(seconds=settings.REPORT_STALE_AFTER_SECONDS)
-    claimed = Report.objects.filter(pk=report_id).filter(
-        Q(status=ReportStatus.QUEUED) | Q(status=ReportStatus.RUNNING, started_at__lt=stale)
-    ).update(status=ReportStatus.RUNNING, started_at=timezone.now(), run_token=token, attempts=F("attempts") + 1)
+    claimed = Report.objects.filter(pk=report_id).filter(free).update(
+        status=ReportStatus.RUNNING, started_at=timezone.now(), run_token=token, run_task_id=task_id,
+        attempts=F("attempts") + 1)
     return token if claimed else None
 
 
-def report_generate(*, report_id):
+def report_generate(*, report_id, task_id=""):
     """Generate the files of a claimed report; safe to call twice: the second call finds nothing to do."""
-    token = report_claim(report_id=report_id)
+    token = report_claim(report_id=report_id, task_id=task_id)
     if token is None:
         return False
-    if settings.REPORT_DRILL_PAUSE_SECONDS:
-        time.sleep(settings.REPORT_DRILL_PAUSE_SECONDS)
     try:
         report = Report.objects.select_related("unit").get(pk=report_id)
         content = build_content(period=report.period, unit=report.unit)
         rendered = {fmt: RENDERERS[fmt](content) for fmt in FileFormat.values}
     except BaseException:
         # Give the report back to the queue, so a retry (or the caller's failure handling) can take it.
-        Report.objects.filter(pk=report_id, run_token=token).update(status=ReportStatus.QUEUED, run_token=None)
+        Report.objects.filter(pk=report_id, run_token=token).update(status=ReportStatus.QUEUED, run_token=None,
+                                                                    run_task_id="")
         raise
     with transaction.atomic():
         finished = Report.objects.filter(pk=report_id, run_token=token, status=ReportStatus.RUNNING).update(

@@ -13,9 +13,13 @@ TRANSIENT = (OperationalError, InterfaceError)
 
 @shared_task(bind=True, name="reports.generate_report", acks_late=True, reject_on_worker_lost=True, max_retries=3)
 def generate_report(self, report_id):
-    """Generate one report. Safe to deliver twice: only one run can claim and finish it."""
+    """Generate one report. Safe to deliver twice: only one run can claim and finish it.
+
+    The task id goes with the claim: when this worker process is killed, Celery delivers the same task again
+    (reject_on_worker_lost) and that delivery takes the report over instead of finding it "running".
+    """
     try:
-        return report_generate(report_id=report_id)
+        return report_generate(report_id=report_id, task_id=self.request.id or "")
     except SoftTimeLimitExceeded:
         report_fail(report_id=report_id, error=_("Quá thời gian cho phép khi tạo báo cáo."))
     except TRANSIENT as exc:
