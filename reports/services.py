@@ -14,6 +14,7 @@ import logging
 import uuid
 from datetime import timedelta
 
+from celery import current_app
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.mail import send_mail
@@ -31,6 +32,7 @@ from .models import FileFormat, Report, ReportFile, ReportKind, ReportStatus
 from .rendering import render_csv, render_pdf, render_xlsx
 
 logger = logging.getLogger(__name__)
+GENERATE_TASK = "reports.generate_report"
 RENDERERS = {FileFormat.XLSX: render_xlsx, FileFormat.CSV: render_csv, FileFormat.PDF: render_pdf}
 
 
@@ -106,13 +108,12 @@ def _get_or_create(kind, period, unit, version, actor, schedule):
 
 def report_enqueue(report):
     """Send the generation task now; on a broker failure mark the report failed and raise 503."""
-    from .tasks import generate_report
-
     try:
         # A connection of its own, checked now: the caller must learn at once if the queue is down.
-        with generate_report.app.connection_for_write() as connection:
+        # The task goes by name, so services never import the tasks that call them.
+        with current_app.connection_for_write() as connection:
             connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=3)
-            generate_report.apply_async(args=[report.pk], connection=connection, retry=False)
+            current_app.send_task(GENERATE_TASK, args=[report.pk], connection=connection, retry=False)
     except Exception as exc:  # kombu raises several connection error types
         logger.warning("Broker unavailable for report %s: %s", report.pk, exc)
         Report.objects.filter(pk=report.pk, status=ReportStatus.QUEUED).update(
