@@ -182,42 +182,47 @@ def test_bulk_approval_refuses_only_the_value_without_its_evidence(cast, proof_n
     assert fresh(complete).state == ValueState.APPROVED
 
 
+def run_together(*jobs):
+    """Run each job in its own thread and database connection, all released at once; return what each did."""
+    start = threading.Barrier(len(jobs))
+    outcomes = [None] * len(jobs)
+
+    def run(index):
+        start.wait()
+        try:
+            jobs[index]()
+            outcomes[index] = "done"
+        except ServiceError as error:
+            outcomes[index] = error.code
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(len(jobs))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
+
+
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(connection.vendor == "sqlite", reason="needs concurrent writers (PostgreSQL)")
-def test_approval_racing_evidence_removal_never_approves_a_value_without_evidence(cast):
-    """An approval and a removal of the only evidence, at the same moment, in their own connections."""
+def test_approval_racing_evidence_removal_lets_exactly_one_win(cast):
+    """An approval and a removal of the only evidence, at the same moment: one wins, the other is refused."""
     for round_number in range(8):
         indicator = IndicatorFactory(unit_kinds=["department"], evidence_required=True)
         value, evidence = submitted_with_evidence(cast, indicator)
-        start = threading.Barrier(2)
-
-        def approve(value=value, start=start):
-            start.wait()
-            try:
-                value_approve(value=value, actor=Actor(cast.reviewer), channel=API)
-            except ServiceError:
-                pass
-            finally:
-                connection.close()
-
-        def remove(evidence=evidence, start=start):
-            start.wait()
-            try:
-                evidence_remove(evidence=Evidence.objects.select_related("value__indicator", "value__unit")
-                                .get(pk=evidence.pk), actor=Actor(cast.staff_a), channel=API)
-            except ServiceError:
-                pass
-            finally:
-                connection.close()
-
-        threads = [threading.Thread(target=approve), threading.Thread(target=remove)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        after = fresh(value)
-        has_evidence = Evidence.objects.filter(value=value).exists()
-        assert after.state != ValueState.APPROVED or has_evidence, f"round {round_number}"
+        approve, remove = run_together(
+            lambda value=value: value_approve(value=value, actor=Actor(cast.reviewer), channel=API),
+            lambda evidence=evidence: evidence_remove(evidence=Evidence.objects.get(pk=evidence.pk),
+                                                      actor=Actor(cast.staff_a), channel=API),
+        )
+        after, has_evidence = fresh(value), Evidence.objects.filter(value=value).exists()
+        if approve == "done":
+            assert (remove, after.state, has_evidence) == ("locked", ValueState.APPROVED, True), round_number
+        else:
+            assert (approve, remove) == ("invalid_state", "done"), round_number
+            assert (after.state, has_evidence) == (ValueState.DRAFT, False), round_number
 
 
 # --- finding 10: who may comment --------------------------------------------------------------------
