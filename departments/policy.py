@@ -182,3 +182,24 @@ def key_allows(actor, resource, access):
     if actor.api_key is None:
         return True
     return actor.api_key.allows(resource, access)
+
+
+def _owns_unit(actor, unit_id):
+    """Does the actor act for this unit (staff of it or above it, or a key bound to it)?"""
+    if actor.role not in (Role.STAFF, Role.EXTERNAL_SYSTEM):
+        return False
+    return unit_id in actor.scope_unit_ids
+
+
+def can_see_review_trail(actor, value):
+    """May the actor read how a value was reviewed (its history and comments)?
+
+    Its own unit, reviewers and administrators: yes. Other units see an approved figure, not the
+    return reasons, earlier figures and discussion that led to it.
+    """
+    return actor.sees_everything or _owns_unit(actor, value.unit_id)
+
+
+def can_comment_on_value(actor, value):
+    """May the actor write in a value's comment thread? Those who may read its review trail."""
+    return can_see_review_trail(actor, value)

@@ -7,7 +7,7 @@ forms and actions into service calls and service errors into form errors and mes
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.forms.models import construct_instance
 from django.template.response import TemplateResponse
@@ -27,7 +27,7 @@ from departments.policy import (
     can_edit_unit_data,
     can_manage_catalogues,
     can_review,
-    restrict_reviewed_data,
+    restrict_to_scope,
     units_visible_to,
 )
 from kernel.admin import ServiceSaveAdmin
@@ -679,9 +679,8 @@ class AuditEntryAdmin(admin.ModelAdmin):
     date_hierarchy = "at"
 
     def get_queryset(self, request):
-        actor = Actor.from_request(request)
-        return restrict_reviewed_data(actor, super().get_queryset(request),
-                                      published=Q(value__state=ValueState.APPROVED), unit_field="value__unit")
+        # The review trail is its own unit's (and reviewers'), even once the value is approved.
+        return restrict_to_scope(Actor.from_request(request), super().get_queryset(request), unit_field="value__unit")
 
     def has_add_permission(self, request):
         return False

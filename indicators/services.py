@@ -11,8 +11,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from departments.policy import can_edit_unit_data, can_review
-from kernel.errors import Conflict, NotAllowed, ServiceError
+from departments.policy import can_comment_on_value, can_edit_unit_data, can_review
+from kernel.errors import Conflict, NotAllowed, NotFoundInScope, ServiceError
 
 from .models import AuditAction, AuditEntry, Comment, Evidence, IndicatorValue, Source, ValueState
 from .numbers import clean_numbers
@@ -140,15 +140,20 @@ def _locked_current(value, expected_version):
     return current
 
 
+def ensure_state(value, allowed_from):
+    """Raise unless the value is in one of the states an operation starts from."""
+    if value.state not in allowed_from:
+        raise ServiceError(
+            _("Không thể thực hiện thao tác này khi số liệu đang ở trạng thái “%(state)s”.")
+            % {"state": value.get_state_display()},
+            field="state", code="invalid_state",
+        )
+
+
 def _transition(*, value, expected_version, actor, channel, action, allowed_from, to_state, reason="",
                 extra=None):
     current = _locked_current(value, expected_version)
-    if current.state not in allowed_from:
-        raise ServiceError(
-            _("Không thể thực hiện thao tác này khi số liệu đang ở trạng thái “%(state)s”.")
-            % {"state": current.get_state_display()},
-            field="state", code="invalid_state",
-        )
+    ensure_state(current, allowed_from)
     before = snapshot(current)
     current.state = to_state
     current.version += 1
@@ -164,15 +169,17 @@ def _transition(*, value, expected_version, actor, channel, action, allowed_from
 def value_submit(*, value, actor, channel, expected_version=None):
     """Send a draft or returned value for review."""
     ensure_may_edit(actor=actor, indicator=value.indicator, unit=value.unit)
-    if value.value is None:
+    # Checked under the row lock that evidence changes also take, so no file can go between check and write.
+    current = _locked_current(value, expected_version)
+    if current.value is None:
         raise ServiceError(_("Chưa có giá trị để gửi duyệt."), field="value")
-    if value.indicator.evidence_required and not value.evidence.exists():
+    if current.indicator.evidence_required and not current.evidence.exists():
         raise ServiceError(_("Chỉ tiêu này bắt buộc có minh chứng trước khi gửi duyệt."), field="evidence")
     now = timezone.now()
     return _transition(
-        value=value, expected_version=expected_version, actor=actor, channel=channel, action=AuditAction.SUBMIT,
+        value=current, expected_version=expected_version, actor=actor, channel=channel, action=AuditAction.SUBMIT,
         allowed_from={ValueState.DRAFT, ValueState.RETURNED}, to_state=ValueState.SUBMITTED,
-        extra={"submitted_at": now, "first_submitted_at": value.first_submitted_at or now, "return_reason": ""},
+        extra={"submitted_at": now, "first_submitted_at": current.first_submitted_at or now, "return_reason": ""},
     )
 
 
@@ -183,6 +190,13 @@ def ensure_not_an_editor(*, actor, value):
         raise NotAllowed(_("Bạn đã nhập hoặc sửa số liệu này nên không được tự duyệt."), code="segregation_of_duties")
 
 
+def ensure_has_required_evidence(value):
+    """Raise if the indicator requires evidence and the value has none (say, required since it was sent)."""
+    if value.indicator.evidence_required and not value.evidence.exists():
+        raise ServiceError(_("Chỉ tiêu này bắt buộc có minh chứng: không thể duyệt số liệu chưa có minh chứng."),
+                           field="evidence", code="evidence_missing")
+
+
 @transaction.atomic
 def value_approve(*, value, actor, channel, expected_version=None):
     """Approve a submitted value; never by anyone who created or edited it."""
@@ -191,6 +205,8 @@ def value_approve(*, value, actor, channel, expected_version=None):
     # Checked under the row lock that every edit also takes, so no edit can slip in between.
     current = _locked_current(value, expected_version)
     ensure_not_an_editor(actor=actor, value=current)
+    ensure_state(current, {ValueState.SUBMITTED})
+    ensure_has_required_evidence(current)
     return _transition(
         value=current, expected_version=expected_version, actor=actor, channel=channel, action=AuditAction.APPROVE,
         allowed_from={ValueState.SUBMITTED}, to_state=ValueState.APPROVED,
@@ -271,49 +287,89 @@ def evidence_check(upload):
     return extension, content_type
 
 
+def _lock_for_evidence(*, value, actor, locked_message):
+    """Return the value re-read under its row lock, if the actor may change its evidence now.
+
+    The lock is the one approval takes, so evidence cannot change between an approval's check and
+    its write.
+    """
+    current = _locked_current(value, None)
+    ensure_may_edit(actor=actor, indicator=current.indicator, unit=current.unit)
+    if current.state not in EDITABLE_STATES:
+        raise ServiceError(locked_message, field="state", code="locked")
+    return current
+
+
+def _evidence_changed(current, actor):
+    """Record who changed the evidence; a submitted value goes back to draft with a new version.
+
+    Evidence is part of what the reviewer approves, so a change to it withdraws the submission, as a
+    change to the numbers does: the unit submits again, and a review of the old version gets a 409.
+    """
+    person = _person(actor)
+    if person:
+        current.editors.add(person)
+    if current.state != ValueState.SUBMITTED:
+        return
+    current.state = ValueState.DRAFT
+    current.version += 1
+    current.updated_by = person
+    current.save(update_fields=["state", "version", "updated_by", "updated_at"])
+
+
 @transaction.atomic
 def evidence_add(*, value, upload, actor, channel):
-    """Attach an evidence file to an unapproved value."""
-    ensure_may_edit(actor=actor, indicator=value.indicator, unit=value.unit)
-    if value.state not in EDITABLE_STATES:
-        raise ServiceError(_("Số liệu đã duyệt bị khóa; không thể thêm minh chứng."), field="state", code="locked")
+    """Attach an evidence file to an unapproved value; a submitted value goes back to draft."""
+    current = _lock_for_evidence(value=value, actor=actor,
+                                 locked_message=_("Số liệu đã duyệt bị khóa; không thể thêm minh chứng."))
     _extension, content_type = evidence_check(upload)
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)
     upload.seek(0)
-    evidence = Evidence(value=value, original_name=upload.name[:255], content_type=content_type,
+    evidence = Evidence(value=current, original_name=upload.name[:255], content_type=content_type,
                         size=upload.size, sha256=digest.hexdigest(), uploaded_by=_person(actor))
     evidence.file.save(upload.name, upload, save=False)
     evidence.save()
-    audit_entry(value=value, action=AuditAction.EVIDENCE_ADD, actor=actor, channel=channel,
-                after={"evidence": evidence.original_name, "sha256": evidence.sha256, "size": evidence.size}).save()
+    before = snapshot(current)
+    _evidence_changed(current, actor)
+    audit_entry(value=current, action=AuditAction.EVIDENCE_ADD, actor=actor, channel=channel, before=before,
+                after={**snapshot(current), "evidence": evidence.original_name, "sha256": evidence.sha256,
+                       "size": evidence.size}).save()
     return evidence
 
 
 @transaction.atomic
 def evidence_remove(*, evidence, actor, channel):
-    """Detach an evidence file from an unapproved value; the audit keeps its name and checksum."""
-    value = evidence.value
-    ensure_may_edit(actor=actor, indicator=value.indicator, unit=value.unit)
-    if value.state not in EDITABLE_STATES:
-        raise ServiceError(_("Số liệu đã duyệt bị khóa; không thể xóa minh chứng."), field="state", code="locked")
-    audit_entry(value=value, action=AuditAction.EVIDENCE_REMOVE, actor=actor, channel=channel,
-                before={"evidence": evidence.original_name, "sha256": evidence.sha256}).save()
+    """Detach an evidence file from an unapproved value; the audit keeps its name and checksum.
+
+    A submitted value goes back to draft: what the reviewer would approve has changed.
+    """
+    current = _lock_for_evidence(value=evidence.value, actor=actor,
+                                 locked_message=_("Số liệu đã duyệt bị khóa; không thể xóa minh chứng."))
+    if not Evidence.objects.filter(pk=evidence.pk, value=current).exists():
+        raise NotFoundInScope(_("Minh chứng này không còn nữa."), field="evidence")  # removed meanwhile
+    before = {**snapshot(current), "evidence": evidence.original_name, "sha256": evidence.sha256}
     stored = evidence.file.name
     evidence.delete()
+    _evidence_changed(current, actor)
+    audit_entry(value=current, action=AuditAction.EVIDENCE_REMOVE, actor=actor, channel=channel, before=before,
+                after=snapshot(current)).save()
     transaction.on_commit(lambda: evidence.file.storage.delete(stored))
 
 
 @transaction.atomic
 def comment_add(*, value, text, actor, channel):
-    """Add a comment to a value's thread."""
-    text = (text or "").strip()
-    if not text:
-        raise ServiceError(_("Nội dung trao đổi không được để trống."), field="text", code="required")
+    """Add a comment to a value's thread, if the policy lets the actor take part in its review."""
     person = _person(actor)
     if person is None:
         raise NotAllowed(_("Chỉ người dùng mới được viết trao đổi."))
+    if not can_comment_on_value(actor, value):
+        raise NotAllowed(_("Chỉ đơn vị của số liệu, người duyệt và quản trị viên mới được trao đổi về số liệu "
+                           "này."))
+    text = (text or "").strip()
+    if not text:
+        raise ServiceError(_("Nội dung trao đổi không được để trống."), field="text", code="required")
     comment = Comment.objects.create(value=value, author=person, text=text)
     audit_entry(value=value, action=AuditAction.COMMENT, actor=actor, channel=channel,
                 after={"comment": text}).save()

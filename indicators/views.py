@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from openpyxl.utils.exceptions import InvalidFileException
 
-from departments.policy import Actor, can_edit_unit_data, can_review
+from departments.policy import Actor, can_comment_on_value, can_edit_unit_data, can_see_review_trail
 from kernel.errors import BatchRejected, ServiceError
 
 from .imports import rows_from_csv, values_import
@@ -98,9 +98,8 @@ DONE = {
 
 
 def may_comment(request, value):
-    actor = Actor.from_request(request)
-    involved = can_review(actor) or can_edit_unit_data(actor, value.unit)
-    return involved and request.user.has_perm("indicators.add_comment")
+    """May the person comment here? The policy's rule (the comment service asks it too), and the model permission."""
+    return can_comment_on_value(Actor.from_request(request), value) and request.user.has_perm("indicators.add_comment")
 
 
 def workflow_steps(request, model_admin, value):
@@ -114,11 +113,14 @@ def workflow_steps(request, model_admin, value):
 
 
 def value_page_context(request, model_admin, value):
-    """Return what the value's page shows below its form."""
+    """Return what the value's page shows below its form; its review trail only to those the policy allows."""
+    trail_visible = can_see_review_trail(Actor.from_request(request), value)
     entries = value.audit_entries.select_related("actor", "api_key").order_by("at", "pk")
+    comments = value.comments.select_related("author").order_by("created_at", "pk")
     return {
-        "audit_rows": audit_rows(entries),
-        "comments": value.comments.select_related("author").order_by("created_at", "pk"),
+        "review_trail_visible": trail_visible,
+        "audit_rows": audit_rows(entries) if trail_visible else [],
+        "comments": comments if trail_visible else comments.none(),
         "may_comment": may_comment(request, value),
         "workflow_steps": workflow_steps(request, model_admin, value),
         "current_version": value.version,

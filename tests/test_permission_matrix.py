@@ -89,6 +89,7 @@ REASON = json.dumps({"reason": "Thiếu minh chứng"})
 # Unit A's draft: staff_b answers 404 as if it did not exist; the key bound to unit A acts like staff_a.
 A_DRAFT_READ = everyone(200, anonymous=401, staff_b=404)
 A_DRAFT_WRITE = everyone(200, anonymous=401, staff_b=404, reviewer=403)
+A_APPROVED_TRAIL = everyone(200, anonymous=401, staff_b=403)
 
 API_ROWS += [
     # Catalogue: everyone reads; only administrators write targets. Frameworks and indicators are
@@ -133,6 +134,8 @@ API_ROWS += [
     Row("POST", VALUE + "reopen/", everyone(403, anonymous=401, reviewer=200, admin=200),
         params={"id": approved_a}, body=REASON),
     Row("GET", VALUE + "history/", A_DRAFT_READ, params={"id": draft_a}),
+    # Another unit sees an approved figure, not how it was reviewed (history, comments).
+    Row("GET", VALUE + "history/", A_APPROVED_TRAIL, params={"id": approved_a}),
 
     # Evidence. Uploads must be multipart: this JSON body is a 415 for whoever gets that far (the role
     # outcomes of a real upload are in tests/indicators/test_api.py).
@@ -144,10 +147,19 @@ API_ROWS += [
         params={"id": approved_a, "evidence_id": evidence_of_last_value}),
     Row("DELETE", EVIDENCE, everyone(204, anonymous=401, staff_b=404, reviewer=403),
         params={"id": draft_a, "evidence_id": evidence_of_last_value}),
+    # A submitted value's evidence may change too, which takes the value back to draft (test_trust.py).
+    Row("DELETE", EVIDENCE, everyone(204, anonymous=401, staff_b=404, reviewer=403),
+        params={"id": submitted_a, "evidence_id": evidence_of_last_value}),
+    Row("DELETE", EVIDENCE, everyone(400, anonymous=401, staff_b=403, reviewer=403),
+        params={"id": approved_a, "evidence_id": evidence_of_last_value}),
 
-    # Comments: whoever may see a value may discuss it.
+    # Comments: the value's own unit, reviewers and administrators discuss it; other units, not even
+    # once it is approved.
     Row("GET", VALUE + "comments/", A_DRAFT_READ, params={"id": draft_a}),
+    Row("GET", VALUE + "comments/", A_APPROVED_TRAIL, params={"id": approved_a}),
     Row("POST", VALUE + "comments/", everyone(201, anonymous=401, staff_b=404), params={"id": draft_a},
+        body=json.dumps({"text": "Đề nghị bổ sung nguồn số liệu."})),
+    Row("POST", VALUE + "comments/", everyone(201, anonymous=401, staff_b=403), params={"id": approved_a},
         body=json.dumps({"text": "Đề nghị bổ sung nguồn số liệu."})),
 
     # Import: rows for a unit outside the caller's scope are rejected (400) like rows for an unknown unit.

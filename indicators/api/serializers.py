@@ -10,7 +10,7 @@ from rest_framework import serializers
 from rest_framework.reverse import reverse
 
 from departments.models import Unit
-from departments.policy import Actor, units_visible_to
+from departments.policy import Actor, can_see_review_trail, units_visible_to
 from kernel.errors import NotFoundInScope
 
 from ..imports import COLUMNS
@@ -208,7 +208,9 @@ class IndicatorValueSerializer(serializers.ModelSerializer):
     updated_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     reviewed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     evidence = EvidenceSerializer(many=True, read_only=True)
-    comment_count = serializers.IntegerField(read_only=True)
+    comment_count = serializers.IntegerField(
+        read_only=True, allow_null=True,
+        help_text=_("Số trao đổi; null với người không thuộc đơn vị của số liệu (họ không xem quá trình duyệt)."))
 
     class Meta:
         model = IndicatorValue
@@ -216,6 +218,14 @@ class IndicatorValueSerializer(serializers.ModelSerializer):
                   "numerator", "denominator", "value", "note", "state", "state_label", "version", "is_computed",
                   "due_date", "first_submitted_at", "submitted_at", "created_by", "created_at", "updated_by",
                   "updated_at", "reviewed_by", "reviewed_at", "return_reason", "evidence", "comment_count"]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if request is not None and not can_see_review_trail(Actor.from_request(request), instance):
+            # Other units see the approved figure, not its review: no discussion count, no return reason.
+            data["comment_count"], data["return_reason"] = None, ""
+        return data
 
 
 class IndicatorValueCreateSerializer(serializers.Serializer):

@@ -20,7 +20,8 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from departments.models import ApiResource
-from departments.policy import Actor, can_manage_catalogues
+from departments.policy import Actor, can_manage_catalogues, can_see_review_trail
+from kernel.errors import NotAllowed
 
 from ..catalogue import target_create, target_delete, target_update
 from ..filters import IndicatorFilter, IndicatorValueFilter, TargetFilter
@@ -43,6 +44,8 @@ from . import serializers as s
 API = AuditChannel.API
 ERRORS = {400: s.ApiErrorSerializer, 403: s.ApiErrorSerializer, 404: s.ApiErrorSerializer}
 MULTIPART_ONLY = _("Hãy gửi tệp dạng multipart/form-data, trong trường “file”.")
+REVIEW_TRAIL_CLOSED = _("Chỉ đơn vị của số liệu, người duyệt và quản trị viên mới xem được quá trình duyệt "
+                        "(nhật ký, trao đổi) của số liệu này.")
 IMPORT_FORMATS = _("Định dạng không được hỗ trợ: gửi JSON (application/json), CSV (text/csv) hoặc tệp CSV "
                    "(multipart/form-data, trường “file”).")
 
@@ -232,6 +235,13 @@ class IndicatorValueViewSet(ActorMixin, mixins.ListModelMixin, mixins.RetrieveMo
         return self.answer(value_reopen(value=value, reason=data["reason"], actor=self.actor, channel=API,
                                         expected_version=data.get("version")))
 
+    def value_with_review_trail(self):
+        """Return the value, if the caller may also read how it was reviewed; others see its figure only."""
+        value = self.get_object()
+        if not can_see_review_trail(self.actor, value):
+            raise NotAllowed(REVIEW_TRAIL_CLOSED)
+        return value
+
     def paged(self, queryset, serializer_class):
         page = self.paginate_queryset(queryset)
         data = serializer_class(page, many=True, context=self.get_serializer_context()).data
@@ -241,7 +251,7 @@ class IndicatorValueViewSet(ActorMixin, mixins.ListModelMixin, mixins.RetrieveMo
                    parameters=[VALUE_ID])
     @action(detail=True, methods=["get"], filter_backends=[])
     def history(self, request, pk=None):
-        entries = self.get_object().audit_entries.select_related("actor", "api_key").order_by("at", "pk")
+        entries = self.value_with_review_trail().audit_entries.select_related("actor", "api_key").order_by("at", "pk")
         return self.paged(entries, s.AuditEntrySerializer)
 
     @extend_schema(summary="Minh chứng", responses={200: s.EvidenceSerializer(many=True), **ERRORS},
@@ -292,7 +302,7 @@ class IndicatorValueViewSet(ActorMixin, mixins.ListModelMixin, mixins.RetrieveMo
                    parameters=[VALUE_ID])
     @action(detail=True, methods=["get"], filter_backends=[])
     def comments(self, request, pk=None):
-        return self.paged(self.get_object().comments.select_related("author"), s.CommentSerializer)
+        return self.paged(self.value_with_review_trail().comments.select_related("author"), s.CommentSerializer)
 
     @extend_schema(summary="Viết trao đổi", request=s.CommentCreateSerializer,
                    responses={201: s.CommentSerializer, **ERRORS}, parameters=[VALUE_ID])

@@ -155,7 +155,8 @@ def test_staff_b_sees_unit_a_value_once_approved_but_cannot_change_it(cast, clie
     staff_b = client_as("staff_b")
     assert staff_b.get(url(value)).status_code == 200
     assert [v["id"] for v in staff_b.get(VALUES).json()["results"]] == [value.pk]
-    assert staff_b.get(url(value, "history/")).status_code == 200
+    # The approved figure, not its review trail (history, comments): see tests/indicators/test_trust.py.
+    assert staff_b.get(url(value, "history/")).status_code == 403
     assert patch(staff_b, url(value), {"version": value.version, "note": "x"}).status_code == 403
     assert post(staff_b, url(value, "reopen/"), {"reason": "x"}).status_code == 403
     assert upload(staff_b, value).status_code == 403
