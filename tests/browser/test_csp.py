@@ -25,10 +25,12 @@ def assert_policy(response):
 def test_admin_dashboard_api_docs_and_public_page_work_under_the_csp(live_server, cast, open_context):
     context = open_context()
     page = log_in(context, cast.admin)
-    for url in ("/admin/", "/admin/indicators/indicatorvalue/", "/admin/departments/apikey/add/", "/dashboard/",
-                "/public/"):
+    for url in ("/admin/", "/admin/indicators/indicatorvalue/", "/admin/departments/apikey/add/",
+                "/admin/django_celery_beat/periodictask/add/", "/dashboard/", "/public/"):
         assert_policy(page.goto(url))
         page.wait_for_load_state("networkidle")
+    page.goto("/admin/django_celery_beat/periodictask/add/")
+    assert page.locator(".field-crontab_translation").is_hidden()  # its form helper ran, from a file
     assert_policy(page.goto("/api/docs/"))
     page.locator(".swagger-ui .info .title").wait_for()  # Swagger UI ran its init script and read the schema
     assert "DX Portal API" in page.locator(".swagger-ui .info .title").inner_text()
