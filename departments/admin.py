@@ -7,6 +7,7 @@ from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
 from kernel.admin import ServiceSaveAdmin
+from kernel.admin_routes import RoutedByFieldAdmin
 
 from .models import ApiKey, Membership, Role, Unit, scope_choices
 from .policy import Actor, can_manage_catalogues, units_visible_to
@@ -90,8 +91,9 @@ class ApiKeyForm(forms.ModelForm):
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(APIKeyModelAdmin):
+class ApiKeyAdmin(RoutedByFieldAdmin, APIKeyModelAdmin):
     form = ApiKeyForm
+    route_field = "prefix"  # the primary key holds the hash of the secret: never in a URL or a page
     list_display = ["prefix", "name", "service_account", "created", "expiry_date", "_has_expired", "revoked",
                     "last_used_at"]
     list_select_related = ["service_account"]
@@ -101,6 +103,11 @@ class ApiKeyAdmin(APIKeyModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return (*super().get_readonly_fields(request, obj), "last_used_at")
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # its page lists keys by primary key; keys are revoked in bulk
+        return actions
 
     def save_model(self, request, obj, form, change):
         if change:

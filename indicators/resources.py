@@ -2,9 +2,12 @@
 
 The first seven columns are exactly what `indicators.imports` reads, so an exported file can be
 edited and imported again. The columns after them are for people and are ignored on import.
+Text that a spreadsheet would run as a formula is written behind an apostrophe (`kernel.cells`).
 """
 
-from import_export import fields, resources, widgets
+from import_export import fields, widgets
+
+from kernel.resources import SafeCellsModelResource
 
 from .models import IndicatorValue
 
@@ -18,7 +21,7 @@ class PlainDecimalWidget(widgets.DecimalWidget):
         return value if kwargs.get("force_native_type") else format(value, "f")
 
 
-class IndicatorValueResource(resources.ModelResource):
+class IndicatorValueResource(SafeCellsModelResource):
     indicator = fields.Field(attribute="indicator__code", column_name="indicator", readonly=True)
     unit = fields.Field(attribute="unit__code", column_name="unit", readonly=True)
     period = fields.Field(attribute="period", column_name="period", readonly=True)

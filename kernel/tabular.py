@@ -5,6 +5,7 @@ import io
 
 from django.utils.translation import gettext_lazy as _
 
+from .cells import unquote_cell
 from .errors import ServiceError
 
 
@@ -30,7 +31,8 @@ def read_csv_rows(raw_bytes, *, required):
         if missing:
             raise ServiceError(_("Thiếu cột bắt buộc: %(columns)s.") % {"columns": ", ".join(sorted(missing))},
                                field="file", code="columns")
-        return [{key: (value or "").strip() for key, value in row.items() if key} for row in reader]
+        # An exported file imports back as it was: drop the apostrophe the export put before a formula.
+        return [{key: unquote_cell((value or "").strip()) for key, value in row.items() if key} for row in reader]
     except csv.Error:  # e.g. a field over the csv module's size limit: bad input, not a crash
         raise ServiceError(_("Tệp CSV không đọc được (dòng %(line)s).") % {"line": reader.line_num}, field="file",
                            code="csv") from None

@@ -49,11 +49,10 @@ from reportlab.platypus import (
 )
 
 from indicators.periods import PeriodError, PeriodType, parse_period
+from kernel.cells import safe_cell
 
 NUMERIC_TYPES = ("int", "number", "percent")
 CENT = Decimal("0.01")
-# Spreadsheet apps run a cell that starts with one of these as a formula (CSV injection).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 XLSX_FORMATS = {"int": "#,##0", "number": "#,##0.00", "percent": "0.00"}
 XLSX_HEADER_FILL = PatternFill("solid", start_color="DDEBF7", end_color="DDEBF7")
@@ -234,7 +233,7 @@ def _sheet_names(sections, *, taken):
 def _xlsx_cell(sheet, value, *, bold=False, size=None, fill=None, number_format=None, wrap=False):
     cell = WriteOnlyCell(sheet, value=value)
     if isinstance(value, str):
-        cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        cell.value = safe_cell(ILLEGAL_CHARACTERS_RE.sub("", value))
         # openpyxl turns any text starting with "=" into a formula; report text is never one.
         cell.data_type = "s"
     if bold or size:
@@ -347,8 +346,7 @@ def _csv_value(value, kind):
 
 
 def _csv_text(value):
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+    return safe_cell("" if value is None else str(value))
 
 
 # --- PDF ----------------------------------------------------------------------------------------------------

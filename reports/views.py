@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from departments.policy import Actor, can_see_dashboard, can_see_province
 from indicators.periods import PeriodError
+from kernel.cells import safe_cell
 
 from .dashboard import (
     PUBLIC_COLUMNS,
@@ -154,7 +155,8 @@ def public_csv(request):
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=PUBLIC_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
-    writer.writerows(public_records(public_progress(period=period.code)))
+    writer.writerows({key: safe_cell(value) for key, value in record.items()}
+                     for record in public_records(public_progress(period=period.code)))
     response = HttpResponse(buffer.getvalue().encode("utf-8-sig"), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="du-lieu-mo-chuyen-doi-so-{period.code}.csv"'
     response["Access-Control-Allow-Origin"] = "*"

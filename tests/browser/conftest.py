@@ -1,5 +1,6 @@
 """A real headless Chromium (Debian's) driven by Playwright, a live server and a real Celery worker."""
 
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,13 @@ DOWNLOADS = ROOT / "test-artifacts" / "downloads"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 DESKTOP = {"width": 1366, "height": 900}
+# Every page reports what the Content-Security-Policy blocked to the console, where `open_context` collects it.
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI || "inline"}`
+                + ` in ${event.sourceFile || location.href}:${event.lineNumber}`);
+});
+"""
 PHONE = {"width": 360, "height": 740}
 
 
@@ -66,12 +74,24 @@ def open_context(chromium, live_server):
         context = chromium.new_context(base_url=live_server.url, viewport=DESKTOP, locale="vi-VN",
                                        accept_downloads=True)
         context.set_default_timeout(20_000)
+        context.csp_violations = []
+        context.add_init_script(CSP_LISTENER)
+        context.on("console", partial(_record_csp_violation, context.csp_violations))
         contexts.append(context)
         return context
 
     yield make
+    violations = [violation for context in contexts for violation in context.csp_violations]
     for context in contexts:
         context.close()
+    # Any page the test opened that the policy broke fails the test, whatever the test itself checked.
+    assert violations == [], "Content-Security-Policy violations:\n" + "\n".join(violations)
+
+
+def _record_csp_violation(violations, message):
+    text = message.text
+    if "CSP violation" in text or "Content Security Policy" in text:
+        violations.append(text)
 
 
 @pytest.fixture

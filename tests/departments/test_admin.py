@@ -84,7 +84,7 @@ def test_admin_creates_a_key_and_sees_the_secret_once(cast):
     assert list(key.units.all()) == [cast.unit_a]
     secret = next(m for m in shown if key.prefix in m).split(": ")[1].split(" ")[0]
     assert key.is_valid(secret)
-    assert secret not in client.get(f"/admin/departments/apikey/{key.pk}/change/").content.decode()
+    assert secret not in client.get(f"/admin/departments/apikey/{key.prefix}/change/").content.decode()
 
 
 def test_service_account_cannot_log_in_to_the_admin(cast):

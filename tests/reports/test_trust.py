@@ -18,8 +18,9 @@ from django.utils import timezone
 from departments.policy import Actor
 from departments.services import unit_merge, unit_upsert
 from dxportal.celery import app
+from indicators.catalogue import target_update
 from indicators.models import AuditChannel, Target
-from indicators.services import target_update, value_create, value_update
+from indicators.services import value_create, value_update
 from procedures.ingest import dossiers_import
 from reports.content import build_content, data_version
 from reports.models import Report
