@@ -143,6 +143,16 @@ def can_see_province(actor):
     return actor.sees_everything
 
 
+def can_enter_data(actor):
+    """May the actor enter values at all? Reviewers never change values; staff and administrators may."""
+    return actor.role in (Role.STAFF, Role.ADMIN)
+
+
+def can_change_value(actor, value):
+    """May the actor edit this value's figures, note and evidence now (its unit's, while open for entry)?"""
+    return can_enter_data(actor) and value.is_open_for_entry and can_edit_unit_data(actor, value.unit)
+
+
 def can_review(actor):
     """May the actor approve, return or reopen entries?"""
     return actor.role in (Role.REVIEWER, Role.ADMIN)

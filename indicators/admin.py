@@ -21,10 +21,11 @@ from import_export.formats.base_formats import CSV, XLSX
 from import_export.forms import ExportForm
 
 from departments.admin import CatalogueAdmin
-from departments.models import Role, Unit, UnitKind
+from departments.models import Unit, UnitKind
 from departments.policy import (
     Actor,
-    can_edit_unit_data,
+    can_change_value,
+    can_enter_data,
     can_manage_catalogues,
     can_review,
     restrict_to_scope,
@@ -61,7 +62,6 @@ from .models import (
 from .resources import IndicatorValueResource
 from .selectors import changes_since_approval, review_queue, values_visible_to
 from .services import (
-    EDITABLE_STATES,
     evidence_add,
     evidence_check,
     evidence_remove,
@@ -201,20 +201,9 @@ class TargetAdmin(CatalogueServiceAdmin):
 # --- who may enter what ---------------------------------------------------------------------------
 
 
-def may_enter_data(actor):
-    """May the actor enter values at all? Reviewers never change values; staff and administrators may."""
-    return actor.role in (Role.STAFF, Role.ADMIN)
-
-
-def may_change_value(actor, value):
-    """May the actor edit this value's numbers, note and evidence now?"""
-    return (may_enter_data(actor) and not value.is_computed and value.state in EDITABLE_STATES
-            and can_edit_unit_data(actor, value.unit))
-
-
 def units_for_entry(actor):
     """Return the units the actor may enter values for, as the policy scopes them."""
-    if not may_enter_data(actor):
+    if not can_enter_data(actor):
         return Unit.objects.none()
     return units_visible_to(actor).order_by("path")
 
@@ -292,7 +281,7 @@ class EvidenceInline(admin.TabularInline):
 
     def has_delete_permission(self, request, obj=None):
         actor = Actor.from_request(request)
-        return obj is not None and may_change_value(actor, obj) and super().has_delete_permission(request, obj)
+        return obj is not None and can_change_value(actor, obj) and super().has_delete_permission(request, obj)
 
     @admin.display(description=_("tệp"))
     def download(self, evidence):
@@ -337,7 +326,7 @@ class EvidenceUploadInline(admin.TabularInline):
 
     def has_add_permission(self, request, obj=None):
         actor = Actor.from_request(request)
-        allowed = may_enter_data(actor) if obj is None else may_change_value(actor, obj)
+        allowed = can_enter_data(actor) if obj is None else can_change_value(actor, obj)
         return allowed and super().has_add_permission(request, obj)
 
     def has_view_permission(self, request, obj=None):
@@ -403,19 +392,19 @@ class IndicatorValueAdmin(ExportMixin, admin.ModelAdmin):
     # permissions
 
     def has_add_permission(self, request):
-        return may_enter_data(Actor.from_request(request)) and super().has_add_permission(request)
+        return can_enter_data(Actor.from_request(request)) and super().has_add_permission(request)
 
     def has_change_permission(self, request, obj=None):
         actor = Actor.from_request(request)
-        if not may_enter_data(actor) or not super().has_change_permission(request, obj):
+        if not can_enter_data(actor) or not super().has_change_permission(request, obj):
             return False
-        return obj is None or may_change_value(actor, obj)
+        return obj is None or can_change_value(actor, obj)
 
     def has_delete_permission(self, request, obj=None):
         return False  # no service deletes values: their history must stay
 
     def has_submit_permission(self, request):
-        return may_enter_data(Actor.from_request(request)) and self.has_view_permission(request)
+        return can_enter_data(Actor.from_request(request)) and self.has_view_permission(request)
 
     def has_review_permission(self, request):
         return can_review(Actor.from_request(request)) and self.has_view_permission(request)

@@ -228,6 +228,10 @@ class ValueState(models.TextChoices):
     RETURNED = "returned", _("Bị trả lại")
 
 
+# The states in which the unit may still change its figures, note and evidence.
+EDITABLE_STATES = frozenset({ValueState.DRAFT, ValueState.RETURNED, ValueState.SUBMITTED})
+
+
 class IndicatorValueQuerySet(models.QuerySet):
     def approved(self):
         return self.filter(state=ValueState.APPROVED)
@@ -299,6 +303,11 @@ class IndicatorValue(models.Model):
     @property
     def is_locked(self):
         return self.state == ValueState.APPROVED
+
+    @property
+    def is_open_for_entry(self):
+        """Can this value's figures still be changed by its unit (not computed, not approved)?"""
+        return not self.is_computed and self.state in EDITABLE_STATES
 
     def audit_snapshot(self):
         """Return the audited fields as JSON-ready data (decimals as text, so nothing is rounded)."""

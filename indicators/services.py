@@ -14,11 +14,9 @@ from django.utils.translation import gettext_lazy as _
 from departments.policy import can_comment_on_value, can_edit_unit_data, can_review
 from kernel.errors import Conflict, NotAllowed, NotFoundInScope, ServiceError
 
-from .models import AuditAction, AuditEntry, Comment, Evidence, IndicatorValue, Source, ValueState
+from .models import EDITABLE_STATES, AuditAction, AuditEntry, Comment, Evidence, IndicatorValue, Source, ValueState
 from .numbers import clean_numbers
 from .periods import PeriodError, parse_period_for
-
-EDITABLE_STATES = {ValueState.DRAFT, ValueState.RETURNED, ValueState.SUBMITTED}
 
 
 def snapshot(value):
