@@ -14,13 +14,13 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, UnsupportedMediaType, ValidationError
-from rest_framework.parsers import BaseParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from departments.models import ApiResource
 from departments.policy import Actor, can_manage_catalogues
+from kernel.api.parsers import CsvParser, JSONParser, MultiPartParser
 
 from ..filters import IndicatorFilter, IndicatorValueFilter, TargetFilter
 from ..imports import rows_from_csv, values_import
@@ -47,15 +47,6 @@ ERRORS = {400: s.ApiErrorSerializer, 403: s.ApiErrorSerializer, 404: s.ApiErrorS
 MULTIPART_ONLY = _("Hãy gửi tệp dạng multipart/form-data, trong trường “file”.")
 IMPORT_FORMATS = _("Định dạng không được hỗ trợ: gửi JSON (application/json), CSV (text/csv) hoặc tệp CSV "
                    "(multipart/form-data, trường “file”).")
-
-
-class CsvParser(BaseParser):
-    """Hand a text/csv body over as bytes; `rows_from_csv` decodes and reads it."""
-
-    media_type = "text/csv"
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        return stream.read()
 
 
 class CatalogueWritePermission(permissions.BasePermission):
