@@ -198,9 +198,11 @@ def _xlsx_records(rows, required, max_rows):
     for scanned, values in enumerate(rows, start=1):
         if scanned > EXCEL_MAX_ROWS:
             raise _too_many_rows(max_rows or EXCEL_MAX_ROWS)
+        if values.count(None) == len(values):
+            continue  # the gaps openpyxl fills between sparse rows: skipped at C speed
         cells = [cell_text(value) for value in values]
         if not any(cells):
-            continue  # formatted but empty rows, also the gaps openpyxl fills between sparse rows
+            continue  # formatted but empty rows
         if header is None:
             header = cells
             _missing_columns(header, required)
