@@ -222,20 +222,28 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "departments.api.authentication.ApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
+        "departments.api.authentication.AnonymousAddressThrottle",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",
         "departments.api.permissions.ApiKeyScopePermission",
+    ],
+    # Size-checked before the body is read; JSON with bounded nesting (kernel.api.parsers).
+    "DEFAULT_PARSER_CLASSES": [
+        "kernel.api.parsers.JSONParser",
+        "kernel.api.parsers.FormParser",
+        "kernel.api.parsers.MultiPartParser",
     ],
     "DEFAULT_PAGINATION_CLASS": "kernel.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "kernel.api.errors.exception_handler",
+    # A key is limited per key, a person per person; anonymous and failed-authentication requests per
+    # address, counted by departments.api.authentication (a 401 would otherwise come before any throttle).
     "DEFAULT_THROTTLE_CLASSES": [
         "departments.api.throttling.ApiKeyRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
-        "rest_framework.throttling.AnonRateThrottle",
+        "departments.api.throttling.PersonRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "api_key": os.environ.get("THROTTLE_API_KEY", "6000/min"),
@@ -244,6 +252,9 @@ REST_FRAMEWORK = {
     },
     "DATETIME_FORMAT": "iso-8601",
     "COERCE_DECIMAL_TO_STRING": False,
+    # The address of a request is REMOTE_ADDR unless this many proxies in front add X-Forwarded-For;
+    # DRF's default (None) would believe any X-Forwarded-For a client sends, and dodge the per-address rate.
+    "NUM_PROXIES": env_int("NUM_PROXIES", 1 if PRODUCTION and env_bool("BEHIND_TLS_PROXY", default=True) else 0),
 }
 API_MAX_PAGE_SIZE = 500
 
@@ -328,3 +339,9 @@ if CELERY_BROKER_URL.startswith("redis"):
     }
 REMINDER_DAYS_BEFORE = env_int("REMINDER_DAYS_BEFORE", 3)
 PUBLIC_PAGE_ENABLED = env_bool("PUBLIC_PAGE_ENABLED", default=True)
+# Uploads and imports (kernel.tabular): bytes checked before a file is read, rows and columns while it is.
+TABULAR_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 20 * 1024 * 1024)
+TABULAR_MAX_UNPACKED_BYTES = env_int("IMPORT_MAX_UNPACKED_BYTES", 32 * 1024 * 1024)
+TABULAR_MAX_COLUMNS = env_int("IMPORT_MAX_COLUMNS", 64)
+# JSON bodies nest no deeper than this (kernel.api.parsers); deeper is a 400, not a RecursionError.
+API_MAX_JSON_DEPTH = env_int("API_MAX_JSON_DEPTH", 32)

@@ -14,13 +14,14 @@ from django.utils.translation import gettext_lazy as _
 from departments.models import Unit
 from kernel.bilingual import both_languages
 from kernel.errors import BatchRejected, ServiceError
-from kernel.tabular import read_csv_rows
+from kernel.tabular import read_csv_rows, read_upload_rows
 
 from .models import AuditAction, AuditEntry, Indicator, IndicatorValue, ValueState
 from .numbers import clean_numbers
 from .services import _person, audit_entry, ensure_may_edit, ensure_unit_existed, resolve_period, snapshot
 
 COLUMNS = ["indicator", "unit", "period", "numerator", "denominator", "value", "note"]
+REQUIRED = ("indicator", "unit", "period")
 MAX_ROWS = 50_000
 
 
@@ -49,7 +50,12 @@ class ImportSummary:
 
 def rows_from_csv(raw_bytes):
     """Return the value rows of an uploaded CSV; see kernel.tabular.read_csv_rows."""
-    return read_csv_rows(raw_bytes, required=("indicator", "unit", "period"))
+    return read_csv_rows(raw_bytes, required=REQUIRED, max_rows=MAX_ROWS)
+
+
+def rows_from_upload(upload):
+    """Return the value rows of an uploaded .xlsx or .csv file; see kernel.tabular.read_upload_rows."""
+    return read_upload_rows(upload, required=REQUIRED, max_rows=MAX_ROWS)
 
 
 def values_import(*, rows, actor, channel, dry_run=False, partial=False):

@@ -3,13 +3,9 @@ comments and evidence downloads. Each takes the IndicatorValueAdmin, asks it (an
 access policy) what the person may see, and calls a service for every change.
 """
 
-import csv
-import io
-import zipfile
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urlencode
 
-import openpyxl
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -21,18 +17,14 @@ from django.utils.html import format_html
 from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
-from openpyxl.utils.exceptions import InvalidFileException
 
 from departments.policy import Actor, can_comment_on_value, can_edit_unit_data, can_see_review_trail
 from kernel.errors import BatchRejected, ServiceError
 
-from .imports import rows_from_csv, values_import
+from .imports import rows_from_upload, values_import
 from .models import AUDITED_FIELDS, AuditChannel, Comment, Evidence, IndicatorValue, ValueState
 from .selectors import staff_tasks
 from .services import comment_add, value_approve, value_reopen, value_return, value_submit
-
-IMPORT_MAX_BYTES = 20 * 1024 * 1024
-
 
 # --- how values and their history read ------------------------------------------------------------
 
@@ -225,50 +217,6 @@ def review_queue_redirect(request, model_admin):
 
 
 # --- import ---------------------------------------------------------------------------------------
-
-
-def _cell_text(cell):
-    if cell is None:
-        return ""
-    if isinstance(cell, bool):
-        return "1" if cell else "0"
-    if isinstance(cell, float) and cell.is_integer():
-        return str(int(cell))
-    return str(cell)
-
-
-def _xlsx_as_csv(upload):
-    """Return the first sheet of a workbook as CSV bytes, so both file types pass one reader."""
-    try:
-        workbook = openpyxl.load_workbook(upload, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError):
-        raise ServiceError(_("Không đọc được tệp Excel (.xlsx)."), field="file", code="unreadable") from None
-    try:
-        rows = [[_cell_text(cell) for cell in row] for row in workbook.worksheets[0].iter_rows(values_only=True)]
-    finally:
-        workbook.close()
-    while rows and not any(rows[-1]):
-        rows.pop()  # formatted but empty rows at the end of a sheet
-    buffer = io.StringIO()
-    csv.writer(buffer).writerows(rows)
-    return buffer.getvalue().encode("utf-8")
-
-
-def rows_from_upload(upload):
-    """Return the dict rows of an uploaded .xlsx or .csv file, or raise ServiceError."""
-    name = (upload.name or "").lower()
-    if upload.size > IMPORT_MAX_BYTES:
-        raise ServiceError(_("Tệp quá lớn: tối đa %(limit)s MB.") % {"limit": IMPORT_MAX_BYTES // (1024 * 1024)},
-                           field="file", code="too_large")
-    if name.endswith(".xlsx"):
-        return rows_from_csv(_xlsx_as_csv(upload))
-    if name.endswith(".csv"):
-        raw = upload.read()
-        if b"\x00" in raw:  # PostgreSQL cannot even look such a code up
-            raise ServiceError(_("Tệp chứa ký tự NUL: hãy lưu lại dưới dạng CSV UTF-8."), field="file",
-                               code="encoding")
-        return rows_from_csv(raw)
-    raise ServiceError(_("Chỉ nhận tệp Excel (.xlsx) hoặc CSV (.csv)."), field="file", code="file_type")
 
 
 class ImportForm(forms.Form):

@@ -4,13 +4,8 @@ Catalogue edits go through `services.procedure_save`, dossier uploads through `i
 the admin translates input and shows results; the policy and the services decide.
 """
 
-import csv
-import io
-from datetime import date, datetime
-from zipfile import BadZipFile
 
 from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AdminDateWidget
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
@@ -19,8 +14,6 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext_lazy as _
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 
 from departments.admin import CatalogueAdmin
 from departments.policy import (
@@ -32,8 +25,9 @@ from departments.policy import (
     units_visible_to,
 )
 from kernel.errors import BatchRejected, ServiceError
+from kernel.tabular import ensure_size
 
-from .ingest import dossiers_import, rows_from_csv
+from .ingest import dossiers_import, rows_from_upload
 from .models import (
     Dossier,
     DossierImport,
@@ -364,50 +358,11 @@ class DossierUploadForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        if upload.size > limit:
-            raise forms.ValidationError(_("Tệp quá lớn: tối đa %(size)s MB.") % {"size": limit // (1024 * 1024)})
+        try:
+            ensure_size(upload.size)  # before anything reads it
+        except ServiceError as error:
+            raise forms.ValidationError(error.message, code=error.code) from None
         return upload
-
-
-def rows_from_upload(upload):
-    """Return dict rows from an uploaded CSV or XLSX file (an XLSX is read as the same CSV columns)."""
-    raw = upload.read()
-    if upload.name.lower().endswith(".xlsx") or raw[:4] == b"PK\x03\x04":
-        raw = xlsx_as_csv(raw)
-    return rows_from_csv(raw)
-
-
-def xlsx_as_csv(raw_bytes):
-    """Return the first sheet of an XLSX file as UTF-8 CSV bytes, so both formats share one reader."""
-    try:
-        workbook = load_workbook(io.BytesIO(raw_bytes), read_only=True, data_only=True)
-    except (BadZipFile, InvalidFileException, KeyError, ValueError, OSError):
-        raise ServiceError(_("Không đọc được tệp XLSX."), field="file", code="xlsx") from None
-    limit = settings.DOSSIER_IMPORT_MAX_ROWS
-    out = io.StringIO()
-    writer = csv.writer(out)
-    try:
-        for number, values in enumerate(workbook.worksheets[0].iter_rows(values_only=True)):
-            if number > limit + 1:
-                break  # already over the limit: the import refuses the batch without the rest
-            if any(value not in (None, "") for value in values):
-                writer.writerow([_cell_text(value) for value in values])
-    finally:
-        workbook.close()
-    return out.getvalue().encode("utf-8")
-
-
-def _cell_text(value):
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
 
 
 @admin.register(DossierImport)

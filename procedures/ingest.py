@@ -17,7 +17,7 @@ from departments.models import Unit
 from departments.policy import can_push_source_data
 from kernel.bilingual import both_languages
 from kernel.errors import BatchRejected, NotAllowed, ServiceError
-from kernel.tabular import read_csv_rows
+from kernel.tabular import read_csv_rows, read_upload_rows
 
 from .models import Channel, Dossier, DossierImport, Outcome, Procedure
 from .stats import stats_apply
@@ -63,9 +63,17 @@ class Summary:
         }
 
 
+REQUIRED = ("code", "procedure", "unit", "channel", "received_at", "due_at")
+
+
 def rows_from_csv(raw_bytes):
     """Return the dossier rows of an uploaded CSV; see kernel.tabular.read_csv_rows."""
-    return read_csv_rows(raw_bytes, required=("code", "procedure", "unit", "channel", "received_at", "due_at"))
+    return read_csv_rows(raw_bytes, required=REQUIRED, max_rows=settings.DOSSIER_IMPORT_MAX_ROWS)
+
+
+def rows_from_upload(upload):
+    """Return the dossier rows of an uploaded .xlsx or .csv file; see kernel.tabular.read_upload_rows."""
+    return read_upload_rows(upload, required=REQUIRED, max_rows=settings.DOSSIER_IMPORT_MAX_ROWS)
 
 
 def _local_zone():

@@ -94,3 +94,17 @@ def broker_unreachable(monkeypatch):
     monkeypatch.setattr(app, "_pool", None)
     monkeypatch.setattr(app.amqp, "_producer_pool", None)
     return dead
+
+
+@pytest.fixture(autouse=True)
+def fresh_address_window():
+    """Start each test with the test client's address unthrottled: the window lives in Redis across tests.
+
+    Anonymous and failed-authentication requests are counted per address (THROTTLE_ANON); the suite sends
+    many from 127.0.0.1 within a minute.
+    """
+    from django.core.cache import cache
+
+    from departments.api.throttling import AddressRateThrottle
+
+    cache.delete(AddressRateThrottle.cache_format % {"scope": AddressRateThrottle.scope, "ident": "127.0.0.1"})

@@ -1,10 +1,15 @@
-"""`Authorization: Api-Key <key>` for external systems; the request then acts as the key's service account."""
+"""`Authorization: Api-Key <key>` for external systems; the request then acts as the key's service account.
+
+Requests without a valid credential are counted per address here, during authentication: DRF checks
+throttles only after authentication and permissions, so a 401 would otherwise never be throttled.
+"""
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 
 from ..models import ApiKey
 from ..services import api_key_record_use
+from .throttling import AddressRateThrottle
 
 KEYWORD = "Api-Key"
 
@@ -15,7 +20,11 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         keyword, _sep, secret = header.partition(" ")
         if keyword != KEYWORD:
             return None
-        api_key = self._usable_key(secret.strip())
+        try:
+            api_key = self._usable_key(secret.strip())
+        except exceptions.AuthenticationFailed:
+            count_unauthenticated(request)  # a guessed key counts against its address, then answers 401
+            raise
         api_key_record_use(api_key=api_key)
         return api_key.service_account, api_key
 
@@ -36,3 +45,18 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
                 _("Tài khoản hệ thống của khóa API đã bị khóa."), code="api_key_account_inactive"
             )
         return api_key
+
+
+def count_unauthenticated(request):
+    """Count a request no valid credential vouches for against its address; raise Throttled (429) when over."""
+    throttle = AddressRateThrottle()
+    if not throttle.allow_request(request, None):
+        raise exceptions.Throttled(wait=throttle.wait())
+
+
+class AnonymousAddressThrottle(authentication.BaseAuthentication):
+    """Last in the list: reached only when no other class authenticated the request; it never authenticates."""
+
+    def authenticate(self, request):
+        count_unauthenticated(request)
+        return None

@@ -14,13 +14,13 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, UnsupportedMediaType, ValidationError
-from rest_framework.parsers import BaseParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from departments.models import ApiResource
 from departments.policy import Actor, can_manage_catalogues, can_see_review_trail
+from kernel.api.parsers import CsvParser, JSONParser, MultiPartParser
 from kernel.errors import NotAllowed
 
 from ..catalogue import target_create, target_delete, target_update
@@ -48,15 +48,6 @@ REVIEW_TRAIL_CLOSED = _("Chỉ đơn vị của số liệu, người duyệt v�
                         "(nhật ký, trao đổi) của số liệu này.")
 IMPORT_FORMATS = _("Định dạng không được hỗ trợ: gửi JSON (application/json), CSV (text/csv) hoặc tệp CSV "
                    "(multipart/form-data, trường “file”).")
-
-
-class CsvParser(BaseParser):
-    """Hand a text/csv body over as bytes; `rows_from_csv` decodes and reads it."""
-
-    media_type = "text/csv"
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        return stream.read()
 
 
 class CatalogueWritePermission(permissions.BasePermission):

@@ -140,13 +140,11 @@ def test_service_account_cannot_use_a_session(cast):
     assert client.get("/api/v1/units/").status_code == 403
 
 
-def test_each_key_is_throttled_on_its_own(cast, monkeypatch):
-    from rest_framework.throttling import SimpleRateThrottle
-
+def test_each_key_is_throttled_on_its_own(cast, settings):
     cache.clear()
-    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {
-        **SimpleRateThrottle.THROTTLE_RATES, "api_key": "2/min",
-    })
+    # The throttles read their rates per request, so a changed setting applies (no class attribute to patch).
+    rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "api_key": "2/min"}
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
     _other, other_secret = make_api_key(units=[cast.unit_a], name="other")
     statuses = [key_client(cast.system_secret).get("/api/v1/me/").status_code for _ in range(3)]
     assert statuses == [200, 200, 429]

@@ -312,7 +312,7 @@ def test_xlsx_with_a_bad_row_writes_nothing(cast, procedures):
 
 @pytest.mark.parametrize("content, name, message", [
     (b"", "empty.csv", "Tệp rỗng."),
-    (b"not a workbook", "broken.xlsx", "Không đọc được tệp XLSX."),
+    (b"not a workbook", "broken.xlsx", "Không đọc được tệp Excel (.xlsx)."),  # one reader, one message
     (b"code,unit\nA,B\n", "few.csv", "Thiếu cột bắt buộc"),
 ])
 def test_unreadable_uploads_say_why(cast, content, name, message):
