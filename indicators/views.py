@@ -89,11 +89,6 @@ DONE = {
 }
 
 
-def may_comment(request, value):
-    """May the person comment here? The policy's rule (the comment service asks it too), and the model permission."""
-    return can_comment_on_value(Actor.from_request(request), value) and request.user.has_perm("indicators.add_comment")
-
-
 def workflow_steps(request, model_admin, value):
     """Return the workflow buttons the person may press on this value now."""
     may = {"enter": model_admin.has_submit_permission(request) and can_edit_unit_data(Actor.from_request(request),
@@ -113,7 +108,7 @@ def value_page_context(request, model_admin, value):
         "review_trail_visible": trail_visible,
         "audit_rows": audit_rows(entries) if trail_visible else [],
         "comments": comments if trail_visible else comments.none(),
-        "may_comment": may_comment(request, value),
+        "may_comment": can_comment_on_value(Actor.from_request(request), value),
         "workflow_steps": workflow_steps(request, model_admin, value),
         "current_version": value.version,
     }
@@ -160,7 +155,7 @@ def value_workflow(request, model_admin, object_id, step):
 def value_comment(request, model_admin, object_id):
     """Add a comment to a value's thread."""
     value = _value_or_404(request, model_admin, object_id)
-    if not may_comment(request, value):
+    if not can_comment_on_value(Actor.from_request(request), value):
         raise PermissionDenied
     try:
         comment_add(value=value, text=request.POST.get("text", ""), actor=Actor.from_request(request),
