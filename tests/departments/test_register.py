@@ -206,3 +206,26 @@ def test_staff_cannot_open_the_register_page(cast):
     client = Client()
     client.force_login(cast.staff_a, backend="django.contrib.auth.backends.ModelBackend")
     assert client.get("/admin/departments/unit/register-load/").status_code == 403
+
+
+def test_a_province_the_reform_left_alone_stays_one_open_unit(data):
+    register_load(data=data, province_codes=["01"])
+    hanoi = Unit.objects.get(code="T01")
+    assert (hanoi.valid_to, hanoi.successor, hanoi.stats_code) == (None, None, "01")
+    assert not Unit.objects.filter(code="T01-CU").exists()
+    districts = Unit.objects.filter(parent=hanoi, kind=UnitKind.DISTRICT)
+    assert districts.count() == 30
+    assert set(districts.values_list("valid_to", "successor__code")) == {(LAST_DAY_BEFORE_REFORM, "T01")}
+    assert Unit.objects.valid_on(TODAY).filter(parent=hanoi, kind=UnitKind.COMMUNE).count() == 126
+
+
+def test_a_correction_of_a_closed_unit_keeps_the_earlier_record(data):
+    register_load(data=data, province_codes=["37"])
+    row = next(row for row in data["legacy_communes"] if row[4] == "36")
+    code, old_name = f"H{row[3]}-{row[0]}", row[1]
+    row[1] = "Xã Tên Đã Sửa"
+    summary = register_load(data=newer_copy(data), province_codes=["37"], as_of=date(2026, 3, 1))
+    assert summary.levels["commune"].updated == 1
+    history = list(Unit.objects.get(code=code).versions.order_by("recorded_at", "pk").values_list(
+        "name", "valid_to"))
+    assert history == [(old_name, LAST_DAY_BEFORE_REFORM), ("Xã Tên Đã Sửa", LAST_DAY_BEFORE_REFORM)]
