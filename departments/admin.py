@@ -2,15 +2,20 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
 from kernel.admin import ServiceSaveAdmin
 from kernel.admin_routes import RoutedByFieldAdmin
+from kernel.errors import ServiceError
 
 from .models import ApiKey, Membership, Role, Unit, scope_choices
 from .policy import Actor, can_manage_catalogues, units_visible_to
+from .register import register_load, register_read
 from .services import api_key_revoke, unit_delete, unit_save
 
 admin.site.site_header = _("Cổng giám sát chuyển đổi số")
@@ -32,8 +37,52 @@ class CatalogueAdmin(admin.ModelAdmin):
         return can_manage_catalogues(Actor.from_request(request)) and super().has_delete_permission(request, obj)
 
 
+class RegisterLoadForm(forms.Form):
+    province_codes = forms.CharField(
+        label=_("mã tỉnh, thành phố"), required=False,
+        help_text=_("Mã sau sắp xếp, ví dụ 37; nhiều mã cách nhau bởi dấu phẩy; để trống để nạp cả nước."),
+    )
+    dry_run = forms.BooleanField(label=_("chạy thử, không ghi"), required=False, initial=True)
+
+    def clean_province_codes(self):
+        return [code.strip() for code in self.cleaned_data["province_codes"].replace(" ", ",").split(",")
+                if code.strip()]
+
+
+class RegisterLoadAdminMixin:
+    """A page of the unit admin that loads the register of administrative units through its service."""
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.register_load_view)
+        return [path("register-load/", view, name="departments_unit_register_load"), *super().get_urls()]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}),
+                         "can_load_register": can_manage_catalogues(Actor.from_request(request))}
+        return super().changelist_view(request, extra_context)
+
+    def register_load_view(self, request):
+        actor = Actor.from_request(request)
+        if not can_manage_catalogues(actor):
+            raise PermissionDenied
+        data = register_read()
+        form = RegisterLoadForm(request.POST or None)
+        summary = None
+        if request.method == "POST" and form.is_valid():
+            try:
+                result = register_load(data=data, province_codes=form.cleaned_data["province_codes"] or None,
+                                       dry_run=form.cleaned_data["dry_run"], actor=actor)
+            except ServiceError as exc:
+                form.add_error("province_codes" if exc.field == "province_codes" else None, str(exc.message))
+            else:
+                summary = result.as_lines()
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
+                   "summary": summary, "version": data.get("label"), "title": _("Nạp danh mục đơn vị hành chính")}
+        return TemplateResponse(request, "admin/departments/unit/register_load.html", context)
+
+
 @admin.register(Unit)
-class UnitAdmin(ServiceSaveAdmin, CatalogueAdmin):
+class UnitAdmin(RegisterLoadAdminMixin, ServiceSaveAdmin, CatalogueAdmin):
     list_display = ["code", "name", "kind", "parent", "valid_from", "valid_to", "successor"]
     list_filter = ["kind", "valid_to"]
     search_fields = ["code", "name", "name_en"]

@@ -1,12 +1,15 @@
 """The organisation: units, who belongs to them, and the API keys external systems use."""
 
 from django.conf import settings
+from django.contrib.postgres.fields import DateRangeField, RangeBoundary, RangeOperators
 from django.db import models
-from django.db.models import F, Q, Value
+from django.db.models import F, Func, Q, Value
 from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.models import AbstractAPIKey, APIKeyManager
+
+from kernel.constraints import PostgresExclusionConstraint
 
 
 class UnitKind(models.TextChoices):
@@ -39,6 +42,13 @@ class UnitQuerySet(models.QuerySet):
         return self.filter(condition)
 
 
+class DateRange(Func):
+    """A PostgreSQL daterange of two date columns; a null end is open."""
+
+    function = "DATERANGE"
+    output_field = DateRangeField()
+
+
 class Unit(models.Model):
     code = models.CharField(
         _("mã"), max_length=40, unique=True, help_text=_("Mã định danh của đơn vị, ví dụ T36-STTTT.")
@@ -57,6 +67,22 @@ class Unit(models.Model):
         on_delete=models.PROTECT, related_name="predecessors",
         help_text=_("Đơn vị tiếp nhận dữ liệu khi đơn vị này sáp nhập hoặc giải thể."),
     )
+    stats_code = models.CharField(
+        _("mã thống kê"), max_length=5, blank=True, db_index=True,
+        help_text=_("Mã đơn vị hành chính của Tổng cục Thống kê: tỉnh 2 chữ số, huyện 3, xã 5."),
+    )
+    admin_type = models.CharField(
+        _("loại hình hành chính"), max_length=20, blank=True,
+        help_text=_("Theo danh mục: Tỉnh, Thành phố, Quận, Huyện, Thị xã, Xã, Phường, Thị trấn, Đặc khu."),
+    )
+    agency_id = models.CharField(
+        _("mã định danh điện tử"), max_length=40, blank=True,
+        help_text=_("Mã định danh điện tử của cơ quan mà hệ thống một cửa dùng, ví dụ H15.50.05.13."),
+    )
+    register_version = models.CharField(
+        _("phiên bản danh mục"), max_length=60, blank=True, editable=False,
+        help_text=_("Phiên bản danh mục đơn vị hành chính mà đơn vị được nạp từ đó."),
+    )
     # Materialised path of codes ("/T36/T36-STTTT/"): a whole subtree is one indexed prefix filter.
     path = models.CharField(max_length=1000, editable=False, db_index=True)
 
@@ -71,6 +97,18 @@ class Unit(models.Model):
                 condition=Q(valid_to__isnull=True) | Q(valid_to__gte=F("valid_from")),
                 name="unit_valid_to_after_valid_from",
             ),
+            # A statistics code names one unit of a level at a time; the code of a merged-away commune
+            # may be reused by its successor, so uniqueness holds over overlapping validity only.
+            PostgresExclusionConstraint(
+                name="unit_stats_code_unique_per_kind_while_valid",
+                expressions=[
+                    ("kind", RangeOperators.EQUAL),
+                    ("stats_code", RangeOperators.EQUAL),
+                    (DateRange("valid_from", "valid_to", RangeBoundary()), RangeOperators.OVERLAPS),
+                ],
+                condition=~Q(stats_code=""),
+            ),
+            models.UniqueConstraint(fields=["agency_id"], condition=~Q(agency_id=""), name="unit_agency_id_unique"),
         ]
 
     def __str__(self):
@@ -88,6 +126,63 @@ class Unit(models.Model):
 
     def is_valid_on(self, day):
         return self.valid_from <= day and (self.valid_to is None or self.valid_to >= day)
+
+
+class UnitVersion(models.Model):
+    """What a unit was called, its type, code and parent over a period; a change opens a new version."""
+
+    unit = models.ForeignKey(Unit, verbose_name=_("đơn vị"), on_delete=models.CASCADE, related_name="versions")
+    valid_from = models.DateField(_("hiệu lực từ"))
+    valid_to = models.DateField(_("hiệu lực đến"), null=True, blank=True)
+    name = models.CharField(_("tên"), max_length=255)
+    admin_type = models.CharField(_("loại hình hành chính"), max_length=20, blank=True)
+    stats_code = models.CharField(_("mã thống kê"), max_length=5, blank=True)
+    parent = models.ForeignKey(
+        Unit, verbose_name=_("đơn vị cấp trên"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    source = models.CharField(_("nguồn"), max_length=60, help_text=_("Phiên bản danh mục hoặc văn bản ghi nhận."))
+    recorded_at = models.DateTimeField(_("thời điểm ghi nhận"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("phiên bản đơn vị")
+        verbose_name_plural = _("lịch sử đơn vị")
+        ordering = ["unit", "valid_from", "recorded_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=F("valid_from")),
+                name="unitversion_valid_to_after_valid_from",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.valid_from}–{self.valid_to or '…'})"
+
+
+class UnitSuccession(models.Model):
+    """One unit that took over (part of) another; a split commune has several, one of them main."""
+
+    predecessor = models.ForeignKey(
+        Unit, verbose_name=_("đơn vị trước"), on_delete=models.CASCADE, related_name="successions"
+    )
+    successor = models.ForeignKey(
+        Unit, verbose_name=_("đơn vị kế thừa"), on_delete=models.PROTECT, related_name="successions_from"
+    )
+    is_main = models.BooleanField(
+        _("kế thừa chính"), default=False, help_text=_("Đơn vị nhận dữ liệu khi cộng dồn (Unit.successor)."),
+    )
+    valid_from = models.DateField(_("hiệu lực từ"))
+
+    class Meta:
+        verbose_name = _("kế thừa đơn vị")
+        verbose_name_plural = _("kế thừa đơn vị")
+        constraints = [
+            models.UniqueConstraint(fields=["predecessor", "successor"], name="unitsuccession_unique_pair"),
+            models.UniqueConstraint(fields=["predecessor"], condition=Q(is_main=True),
+                                    name="unitsuccession_one_main"),
+        ]
+
+    def __str__(self):
+        return f"{self.predecessor_id} → {self.successor_id}"
 
 
 class Membership(models.Model):

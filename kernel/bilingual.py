@@ -70,6 +70,8 @@ def _language_pairs():
         to_en.setdefault(vietnamese, english)
         if PLACEHOLDER.search(english):
             templates.append((Template(english), Template(vietnamese)))
+    # Most specific first: a bare "%(class_name)s %(instance)s" must not claim every message with a space.
+    templates.sort(key=lambda pair: -sum(len(literal) for template in pair for literal in template.literals))
     return to_vi, to_en, templates
 
 
