@@ -237,7 +237,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "kernel.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "kernel.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "kernel.api.errors.exception_handler",
     # A key is limited per key, a person per person; anonymous and failed-authentication requests per
     # address, counted by departments.api.authentication (a 401 would otherwise come before any throttle).

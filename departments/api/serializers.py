@@ -5,8 +5,8 @@ from ..models import ApiKey, Role, Unit
 
 
 class UnitSerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    successor = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    successor = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
 
     class Meta:

@@ -11,6 +11,7 @@ from rest_framework.reverse import reverse
 
 from departments.models import Unit
 from departments.policy import Actor, can_see_review_trail, units_visible_to
+from kernel.api.schema import ApiConflictSerializer, ApiErrorItemSerializer, ApiErrorSerializer  # noqa: F401 (re-exported)
 from kernel.errors import NotFoundInScope
 
 from ..imports import COLUMNS
@@ -204,9 +205,9 @@ class IndicatorValueSerializer(serializers.ModelSerializer):
     unit = serializers.SlugRelatedField(slug_field="code", read_only=True)
     unit_name = serializers.CharField(source="unit.name", read_only=True)
     state_label = serializers.CharField(source="get_state_display", read_only=True)
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    updated_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    reviewed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    updated_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    reviewed_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     evidence = EvidenceSerializer(many=True, read_only=True)
     comment_count = serializers.IntegerField(
         read_only=True, allow_null=True,
@@ -410,25 +411,6 @@ class ProgressSerializer(serializers.Serializer):
 
 
 # --- errors (for the schema only: kernel.api.errors renders them) ------------------------------
-
-
-class ApiErrorItemSerializer(serializers.Serializer):
-    field = serializers.CharField(allow_null=True)
-    code = serializers.CharField()
-    message = serializers.CharField()
-    message_en = serializers.CharField()
-
-
-class ApiErrorSerializer(serializers.Serializer):
-    status = serializers.IntegerField()
-    code = serializers.CharField()
-    message = serializers.CharField()
-    message_en = serializers.CharField()
-    errors = ApiErrorItemSerializer(many=True)
-
-
-class ApiConflictSerializer(ApiErrorSerializer):
-    current = serializers.JSONField(help_text=_("Trạng thái hiện tại của số liệu."))
 
 
 class ImportRejectedSerializer(ApiErrorSerializer):
