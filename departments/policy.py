@@ -148,3 +148,12 @@ def key_allows(actor, resource, access):
     if actor.api_key is None:
         return True
     return actor.api_key.allows(resource, access)
+
+
+def can_push_to_source(actor, source):
+    """May the actor write the dossiers of this source system? Administrators any; a key only its own."""
+    if actor.role == Role.ADMIN:
+        return True
+    if actor.role != Role.EXTERNAL_SYSTEM or actor.api_key is None:
+        return False
+    return source in actor.api_key.source_systems()
