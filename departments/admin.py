@@ -131,7 +131,7 @@ class ApiKeyForm(forms.ModelForm):
 
     class Meta:
         model = ApiKey
-        fields = ["name", "service_account", "units", "scopes", "expiry_date", "revoked"]
+        fields = ["name", "service_account", "units", "sources", "scopes", "expiry_date", "revoked"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

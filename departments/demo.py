@@ -67,6 +67,8 @@ NINH_BINH_COMMUNES = [
 
 DEMO_PASSWORD = "dxportal-demo"
 DEMO_SYSTEM_KEY_NAME = "demo-system"
+# The one-stop system whose dossiers the demo key pushes (procedures.demo writes them under this source).
+DEMO_DOSSIER_SOURCE = "motcua-namdinh"
 
 
 def seed_organisation():
@@ -137,14 +139,15 @@ def seed_demo_api_key(service_account, units):
     if path.exists():
         secret = path.read_text().strip()
         existing = ApiKey.objects.filter(prefix=secret.partition(".")[0], revoked=False).first()
-        if existing is not None and existing.is_valid(secret) and not existing.has_expired:
+        if (existing is not None and existing.is_valid(secret) and not existing.has_expired
+                and DEMO_DOSSIER_SOURCE in existing.source_systems()):
             return existing, None
     for stale in ApiKey.objects.filter(name=DEMO_SYSTEM_KEY_NAME, revoked=False):
         api_key_revoke(api_key=stale)
     scopes = [f"{resource.value}:{access}" for resource in ApiResource for access in ("read", "write")]
     api_key, secret = api_key_create(
         name=DEMO_SYSTEM_KEY_NAME, service_account=service_account, scopes=scopes,
-        units=[units["T36"], units["T37"]],
+        units=[units["T36"], units["T37"]], sources=[DEMO_DOSSIER_SOURCE],
     )
     path.write_text(secret + "\n")
     path.chmod(0o600)

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.contrib.postgres.fields import DateRangeField, RangeBoundary, RangeOperators
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Func, Q, Value
 from django.db.models.functions import Concat, Substr
@@ -214,6 +215,15 @@ class ApiResource(models.TextChoices):
     REPORTS = "reports", _("Báo cáo")
 
 
+def validate_source_names(value):
+    """Reject anything but a list of distinct, non-empty source names of at most 100 characters."""
+    names = value if isinstance(value, list) else None
+    if names is None or not all(isinstance(name, str) and 0 < len(name.strip()) <= 100 for name in names):
+        raise ValidationError(_("Danh sách hệ thống nguồn: mỗi tên từ 1 đến 100 ký tự."))
+    if len({name.strip() for name in names}) != len(names):
+        raise ValidationError(_("Danh sách hệ thống nguồn có tên lặp lại."))
+
+
 def scope_choices():
     """Return ("units:read", "Đơn vị — đọc") pairs for every resource and access."""
     choices = []
@@ -235,6 +245,12 @@ class ApiKey(AbstractAPIKey):
         help_text=_("Khóa chỉ đọc, ghi dữ liệu của các đơn vị này và đơn vị cấp dưới."),
     )
     scopes = models.JSONField(_("quyền"), default=list, blank=True)
+    # The one-stop systems whose dossiers this key writes (Dossier.source). The source belongs to the key,
+    # not to the request: a key may name only these, so it can never reach another system's dossiers.
+    sources = models.JSONField(
+        _("hệ thống nguồn"), default=list, blank=True, validators=[validate_source_names],
+        help_text=_("Mã các hệ thống nguồn mà khóa được gửi hồ sơ; để trống: tên tài khoản hệ thống."),
+    )
     last_used_at = models.DateTimeField(_("lần dùng gần nhất"), null=True, blank=True, editable=False)
 
     objects = APIKeyManager()
@@ -245,3 +261,7 @@ class ApiKey(AbstractAPIKey):
 
     def allows(self, resource, access):
         return f"{resource}:{access}" in self.scopes
+
+    def source_systems(self):
+        """Return the sources this key writes dossiers for; the first is the default."""
+        return [name.strip() for name in self.sources] or [self.service_account.get_username()]

@@ -213,3 +213,12 @@ def can_see_review_trail(actor, value):
 def can_comment_on_value(actor, value):
     """May the actor write in a value's comment thread? Those who may read its review trail."""
     return can_see_review_trail(actor, value)
+
+
+def can_push_to_source(actor, source):
+    """May the actor write the dossiers of this source system? Administrators any; a key only its own."""
+    if actor.role == Role.ADMIN:
+        return True
+    if actor.role != Role.EXTERNAL_SYSTEM or actor.api_key is None:
+        return False
+    return source in actor.api_key.source_systems()

@@ -167,10 +167,11 @@ def unit_merge(*, units, into, on):
 
 
 @transaction.atomic
-def api_key_create(*, name, service_account, scopes, units=(), expires_at=None):
+def api_key_create(*, name, service_account, scopes, units=(), expires_at=None, sources=()):
     """Create a key for a service account; return (key, secret). The secret is shown only now."""
     api_key, secret = ApiKey.objects.create_key(
-        name=name, service_account=service_account, scopes=sorted(set(scopes)), expiry_date=expires_at
+        name=name, service_account=service_account, scopes=sorted(set(scopes)), expiry_date=expires_at,
+        sources=list(dict.fromkeys(sources)),
     )
     api_key.units.set(units)
     return api_key, secret

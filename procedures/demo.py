@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from itertools import accumulate, islice
 from pathlib import Path
 
-from departments.demo import NAM_DINH_COMMUNES
+from departments.demo import DEMO_DOSSIER_SOURCE, NAM_DINH_COMMUNES
 from departments.models import ApiKey
 from departments.policy import Actor
 
@@ -27,7 +27,7 @@ from .models import Dossier, OnlineLevel, Procedure, ProcedureField
 from .services import procedure_save
 
 CATALOGUE_FILE = Path(__file__).parent / "demo_data" / "catalogue.json"
-SOURCE = "motcua-namdinh"
+SOURCE = DEMO_DOSSIER_SOURCE  # recorded on the demo key, which may push only its own source
 SEED = 20230831
 BATCH = 10_000
 FIRST_DAY, LAST_DAY = date(2023, 1, 1), date(2023, 8, 31)
@@ -125,7 +125,8 @@ def seed_procedures(units, users, *, dossiers=ARTICLE_RECEIVED):
 
 
 def _system_actor(users):
-    api_key = ApiKey.objects.filter(service_account=users["demo-system"], revoked=False).first()
+    keys = ApiKey.objects.filter(service_account=users["demo-system"], revoked=False).order_by("-created")
+    api_key = next((key for key in keys if SOURCE in key.source_systems()), None)
     return Actor(users["demo-system"], api_key) if api_key is not None else None
 
 

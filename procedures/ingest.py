@@ -1,8 +1,13 @@
 """Ingest dossiers pushed by one-stop systems: validate, upsert by (source, code), keep statistics current.
 
 All or nothing unless the caller asks for `partial`. Sending the same batch twice changes nothing the
-second time. A fixed number of queries per batch: one to resolve codes, one to read the existing
-dossiers, then set-based writes and two statistics upserts per side.
+second time, also when the two arrive at the same moment. A fixed number of queries per batch: one to
+resolve codes, one to read the existing dossiers, then set-based writes, two grouped reads of the cells
+before and after, and one ordered statistics upsert.
+
+Trust: a key writes only the sources recorded on it (`ApiKey.sources`) and only dossiers of its own units,
+before and after the change alike; a row that would touch another unit's dossier is refused exactly as a
+row naming an unknown unit, so the answer never tells what exists outside the key's scope.
 """
 
 from dataclasses import dataclass, field
@@ -14,13 +19,14 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from departments.models import Unit
-from departments.policy import can_push_source_data
+from departments.policy import can_push_source_data, can_push_to_source
 from kernel.bilingual import both_languages
 from kernel.errors import BatchRejected, NotAllowed, ServiceError
+from kernel.locks import advisory_xact_lock
 from kernel.tabular import read_csv_rows, read_upload_rows
 
 from .models import Channel, Dossier, DossierImport, Outcome, Procedure
-from .stats import stats_apply
+from .stats import stats_add, stats_cells, stats_difference
 from .tasks import enqueue_refresh
 
 FIELDS = ["code", "procedure", "unit", "channel", "received_at", "due_at", "completed_at", "outcome",
@@ -29,8 +35,10 @@ FLAGS = ["fee_required", "paid_online", "digitized", "e_result"]
 STORED = ["procedure_id", "unit_id", "channel", "received_at", "due_at", "completed_at", "outcome", *FLAGS]
 TRUE_WORDS = {"1", "true", "yes", "y", "có", "co", "x"}
 FALSE_WORDS = {"0", "false", "no", "n", "không", "khong", ""}
+UNIT_AT = STORED.index("unit_id")
 CHANNELS = set(Channel.values)
 OUTCOMES = set(Outcome.values)
+UNKNOWN_UNIT = _("Không có đơn vị với mã này.")
 
 
 class RowError(Exception):
@@ -54,12 +62,13 @@ class Summary:
 
     def as_dict(self, import_id=None):
         rejected = len({conflict["row"] for conflict in self.conflicts})
+        conflicts = sorted(self.conflicts, key=lambda conflict: conflict["row"])
         status = "ok" if not self.conflicts else ("partial" if self.partial else "rejected")
         return {
             "status": status, "dry_run": self.dry_run, "partial": self.partial, "import_id": import_id,
             "counts": {"rows": self.rows, "created": self.created, "updated": self.updated,
                        "unchanged": self.unchanged, "rejected": rejected},
-            "conflicts": self.conflicts,
+            "conflicts": conflicts,
         }
 
 
@@ -120,7 +129,7 @@ def _clean(row, procedures, units, scope_ids, zone):
         raise RowError("procedure", _("Không có thủ tục với mã này."))
     unit_id = units.get(str(row.get("unit") or "").strip())
     if unit_id is None or (scope_ids is not None and unit_id not in scope_ids):
-        raise RowError("unit", _("Không có đơn vị với mã này."))
+        raise RowError("unit", UNKNOWN_UNIT)
     channel = str(row.get("channel") or "").strip()
     if channel not in CHANNELS:
         raise RowError("channel", _("Kênh nộp không hợp lệ: in_person, online hoặc post."))
@@ -140,6 +149,13 @@ def _clean(row, procedures, units, scope_ids, zone):
     return code, (procedure_id, unit_id, channel, received, due, completed, outcome, *flags)
 
 
+def default_source(actor):
+    """Return the source a push writes to when it names none: the key's first, else the person's name."""
+    if actor.api_key is not None:
+        return actor.api_key.source_systems()[0]
+    return actor.user.get_username()
+
+
 def dossiers_import(*, rows, source, actor, channel, dry_run=False, partial=False, refresh=True):
     """Validate and upsert a batch; return the summary. Raise BatchRejected if all-or-nothing fails.
 
@@ -147,16 +163,27 @@ def dossiers_import(*, rows, source, actor, channel, dry_run=False, partial=Fals
     """
     if not can_push_source_data(actor):
         raise NotAllowed(_("Chỉ hệ thống một cửa (khóa API) và quản trị viên được gửi hồ sơ."))
+    if not can_push_to_source(actor, source):
+        raise NotAllowed(_("Khóa API này không được gửi hồ sơ của hệ thống nguồn này."), field="source")
     limit = settings.DOSSIER_IMPORT_MAX_ROWS
     if len(rows) > limit:
         raise ServiceError(_("Quá nhiều hồ sơ trong một lần gửi: tối đa %(max)s.") % {"max": limit},
                            field="dossiers", code="too_many_rows")
     summary = Summary(dry_run=dry_run, partial=partial, rows=len(rows))
-    cleaned = _validate(rows, actor, summary)
-    if summary.conflicts and not partial:
-        raise BatchRejected(_("Có hồ sơ không hợp lệ: không ghi hồ sơ nào."), summary=summary.as_dict())
+    scope_ids = actor.scope_unit_ids if not actor.is_admin else None
+    cleaned = _validate(rows, scope_ids, summary)
+    _stop_if_rejected(summary)
     with transaction.atomic():
+        if not dry_run:
+            # From here to commit, imports of one source run one at a time: each reads the dossiers the
+            # one before it committed (READ COMMITTED takes a fresh snapshot per statement), so what it
+            # classifies as new or changed, and the statistics difference, is what the table really holds.
+            # Imports of different sources touch different dossiers and only share statistics cells,
+            # which stats_add locks in a fixed order.
+            advisory_xact_lock("dossier-import", source)
         existing = _existing(source, cleaned)
+        _reject_outside_scope(cleaned, existing, scope_ids, summary)
+        _stop_if_rejected(summary)
         creates, updates = _classify(cleaned, existing, summary)
         if dry_run:
             return summary.as_dict()
@@ -181,10 +208,25 @@ def _years_touched(rows):
     return years
 
 
-def _validate(rows, actor, summary):
+def _stop_if_rejected(summary):
+    if summary.conflicts and not summary.partial:
+        raise BatchRejected(_("Có hồ sơ không hợp lệ: không ghi hồ sơ nào."), summary=summary.as_dict())
+
+
+def _reject_outside_scope(cleaned, existing, scope_ids, summary):
+    """Refuse rows whose dossier exists in a unit outside the actor's scope, as if the unit were unknown."""
+    if scope_ids is None:
+        return
+    for code, (number, _values) in list(cleaned.items()):
+        current = existing.get(code)
+        if current is not None and current[1][UNIT_AT] not in scope_ids:
+            summary.reject(number, "unit", UNKNOWN_UNIT)
+            del cleaned[code]
+
+
+def _validate(rows, scope_ids, summary):
     procedures = dict(Procedure.objects.filter(code__in=_codes(rows, "procedure")).values_list("code", "pk"))
     units = dict(Unit.objects.filter(code__in=_codes(rows, "unit")).values_list("code", "pk"))
-    scope_ids = actor.scope_unit_ids if not actor.is_admin else None
     zone, cleaned = _local_zone(), {}
     for number, row in enumerate(rows, start=1):
         try:
@@ -230,14 +272,16 @@ def _classify(cleaned, existing, summary):
 
 
 def _write(source, batch, creates, updates, existing):
+    before = {}
     if updates:
-        # Take the old versions out of the statistics before they are overwritten.
+        # What the old versions counted for, read before they are overwritten.
         changed_ids = [existing[code][0] for code, _values in updates]
-        stats_apply(Dossier.objects.filter(pk__in=changed_ids), sign=-1)
+        before = stats_cells(Dossier.objects.filter(pk__in=changed_ids))
     Dossier.objects.bulk_create(
         [Dossier(source=source, code=code, last_import=batch, **dict(zip(STORED, values, strict=True)))
          for code, values in creates + updates],
         batch_size=2000, update_conflicts=True, unique_fields=["source", "code"],
         update_fields=[*STORED, "last_import"],
     )
-    stats_apply(Dossier.objects.filter(last_import=batch), sign=1)
+    after = stats_cells(Dossier.objects.filter(last_import=batch))
+    stats_add(stats_difference(after, before))

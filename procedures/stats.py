@@ -1,8 +1,16 @@
-"""Keep DossierMonthStat current, set-based: the database groups the touched dossiers and adds
-(or subtracts) their counts into the summary cells in one INSERT ... ON CONFLICT statement per side.
+"""Keep DossierMonthStat current, set-based: the database groups the touched dossiers into summary cells
+and their counts are added (or subtracted) with INSERT ... ON CONFLICT.
+
+Ingestion reads the cells a batch's dossiers count for before and after it writes them, and adds the
+difference with `stats_add`, which upserts the cells in one fixed order (unit, procedure, month). Every
+writer locks the cells it changes in that same order, so two concurrent imports that share cells wait for
+each other instead of deadlocking (each used to lock its received-side cells, then its completed-side
+cells: two batches could each hold a cell the other needed next).
 
 PostgreSQL and SQLite both speak this upsert, so development and production share the code.
 """
+
+from collections import Counter, defaultdict
 
 from django.db import connection
 from django.db.models import Count, DateField, F, Q
@@ -42,8 +50,55 @@ def _grouped(dossiers, date_field, counters):
     )
 
 
+def stats_cells(dossiers):
+    """Return {(unit_id, procedure_id, month): Counter of counters} that `dossiers` (a queryset) count for."""
+    cells = defaultdict(Counter)
+    for date_field, counters in (("received_at", RECEIVED_SIDE), ("completed_at", COMPLETED_SIDE)):
+        for group in _grouped(dossiers, date_field, counters):
+            cell = cells[(group["unit_id"], group["procedure_id"], group["cell_month"])]
+            for name in counters:
+                cell[name] += group[f"n_{name}"]
+    return cells
+
+
+def stats_difference(after, before):
+    """Return the cells of `after` minus `before`, leaving out those that do not change."""
+    difference = {}
+    for key in after.keys() | before.keys():
+        change = Counter(after.get(key, {}))
+        change.subtract(before.get(key, {}))
+        if any(change.values()):
+            difference[key] = change
+    return difference
+
+
+def stats_add(changes):
+    """Add `changes` ({cell: Counter}) into the summary, cell by cell in (unit, procedure, month) order."""
+    if not changes:
+        return
+    table = connection.ops.quote_name(DossierMonthStat._meta.db_table)
+    columns = ["unit_id", "procedure_id", "month", *STAT_COUNTERS]
+    updates = ", ".join(f"{name} = {table}.{name} + excluded.{name}" for name in STAT_COUNTERS)
+    cells = sorted(changes)  # the fixed order that keeps two writers from deadlocking
+    per_statement = max(1, min(500, (connection.features.max_query_params or 10_000) // len(columns)))
+    row_sql = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    for start in range(0, len(cells), per_statement):
+        chunk = cells[start:start + per_statement]
+        params = [value for key in chunk for value in (*key, *(changes[key][name] for name in STAT_COUNTERS))]
+        sql = (
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([row_sql] * len(chunk))} "
+            f"ON CONFLICT (unit_id, procedure_id, month) DO UPDATE SET {updates}"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+
+
 def stats_apply(dossiers, *, sign):
-    """Add (sign=1) or subtract (sign=-1) the counts of `dossiers` (a queryset) into the summary."""
+    """Add (sign=1) or subtract (sign=-1) the counts of `dossiers` (a queryset) into the summary.
+
+    For a writer that runs alone (stats_rebuild): two concurrent callers could deadlock; ingestion uses
+    stats_add instead.
+    """
     table = connection.ops.quote_name(DossierMonthStat._meta.db_table)
     for date_field, counters in (("received_at", RECEIVED_SIDE), ("completed_at", COMPLETED_SIDE)):
         inner_sql, params = _grouped(dossiers, date_field, counters).query.sql_with_params()

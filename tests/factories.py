@@ -74,7 +74,8 @@ def build_cast():
     province = UnitFactory(code="P", name="Tỉnh Thử nghiệm", kind=UnitKind.PROVINCE)
     unit_a = UnitFactory(code="A", name="Sở A", parent=province)
     unit_b = UnitFactory(code="B", name="Sở B", parent=province)
-    system_key, system_secret = make_api_key(units=[unit_a], name="system-a")
+    # The system of unit A writes the dossiers of the one-stop system "motcua" (the source the tests push).
+    system_key, system_secret = make_api_key(units=[unit_a], name="system-a", sources=["motcua"])
     return Cast(
         province=province,
         unit_a=unit_a,

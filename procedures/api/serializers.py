@@ -5,6 +5,8 @@ decimals (null when there is nothing to divide). Dossier batches are not read th
 (10,000 rows would cost a serializer each): `DossierRowSerializer` only documents their shape.
 """
 
+from datetime import UTC
+
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -199,7 +201,9 @@ class DossierRowSerializer(serializers.Serializer):
     e_result = serializers.BooleanField(required=False)
 
 
-SOURCE_HELP = _("Hệ thống nguồn; mặc định là tên đăng nhập của người hoặc tài khoản hệ thống gọi.")
+SOURCE_HELP = _("Hệ thống nguồn. Khóa API chỉ được nêu hệ thống nguồn ghi trên khóa (mặc định: hệ thống đầu tiên, "
+                "hoặc tên tài khoản hệ thống nếu khóa không ghi); quản trị viên nêu hệ thống bất kỳ, mặc định "
+                "là tên đăng nhập.")
 
 
 class DossierImportSerializer(serializers.Serializer):
@@ -273,6 +277,19 @@ class VisibleUnitField(serializers.CharField):
         return unit
 
 
+class MomentField(serializers.DateTimeField):
+    """A date and time the database can hold: its UTC moment must fall within years 1 to 9999."""
+
+    def to_internal_value(self, value):
+        try:
+            # DRF itself overflows checking a naive 0001-01-01 in the portal's zone (UTC+7 reaches year 0).
+            moment = super().to_internal_value(value)
+            moment.astimezone(UTC)
+        except OverflowError:
+            raise serializers.ValidationError(_("Thời điểm nằm ngoài khoảng năm 1 đến 9999."), code="invalid") from None
+        return moment
+
+
 class StatsQuerySerializer(serializers.Serializer):
     period = PeriodField(help_text=PERIOD_HELP)
     unit = VisibleUnitField(required=False, help_text=_("Mã đơn vị: gồm các đơn vị cấp dưới và các đơn vị đã "
@@ -280,7 +297,7 @@ class StatsQuerySerializer(serializers.Serializer):
     procedure = CodeField(queryset=Procedure.objects.all(), unknown_message=UNKNOWN_PROCEDURE,
                           required=False, help_text=_("Mã thủ tục."))
     group_by = serializers.ChoiceField(choices=list(GROUPS), default="none")
-    as_of = serializers.DateTimeField(required=False, help_text=_("Thời điểm tính hồ sơ quá hạn (mặc định: bây "
+    as_of = MomentField(required=False, help_text=_("Thời điểm tính hồ sơ quá hạn (mặc định: bây "
                                                                   "giờ)."))
 
 

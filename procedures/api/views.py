@@ -27,7 +27,7 @@ from indicators.api.views import ActorMixin
 from kernel.errors import ServiceError
 
 from ..filters import DossierFilter, ProcedureFilter
-from ..ingest import dossiers_import, rows_from_csv
+from ..ingest import default_source, dossiers_import, rows_from_csv
 from ..models import Component766, ImplementingLevel, Procedure
 from ..selectors import COVERAGE_GROUPS, GROUPS, coverage, decision766_estimates, dossiers_visible_to, procedure_stats
 from ..services import ensure_may_add_procedures, procedure_save
@@ -201,7 +201,8 @@ class DossierViewSet(ActorMixin, mixins.ListModelMixin, viewsets.GenericViewSet)
         limit = settings.DOSSIER_IMPORT_MAX_ROWS
         if len(rows) > limit:
             raise RequestTooLarge(TOO_MANY_ROWS % {"max": limit}, field="dossiers")
-        source = _clean_source(body_source) or options.get("source") or request.user.get_username()
+        # A key names only a source recorded on it (the service refuses any other); by default its first.
+        source = _clean_source(body_source) or options.get("source") or default_source(self.actor)
         summary = dossiers_import(rows=rows, source=source, actor=self.actor, channel=API,
                                   dry_run=options["dry_run"], partial=options["partial"])
         return Response(summary)

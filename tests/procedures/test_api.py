@@ -82,7 +82,8 @@ def test_system_pushes_dossiers_and_reads_the_statistics(procedure, system, cast
     body = response.json()
     assert body["status"] == "ok" and body["import_id"] is not None
     assert body["counts"] == {"rows": 5, "created": 5, "updated": 0, "unchanged": 0, "rejected": 0}
-    assert DossierImport.objects.get().source == cast.system_key.service_account.username
+    # The source belongs to the key: its first recorded source system (the account's name if none is recorded).
+    assert DossierImport.objects.get().source == cast.system_key.source_systems()[0] == "motcua"
 
     stats = system.get(STATS, {"period": "2023", "unit": "A"})
     assert stats.status_code == 200, stats.json()
@@ -132,15 +133,20 @@ def test_csv_with_bom_as_excel_writes_it(procedure, system):
     assert Dossier.objects.get(code="HS-Đ1").digitized
 
 
-def test_csv_file_upload_with_source_field(procedure, system):
+def test_csv_file_upload_with_source_field(procedure, cast):
+    # A key may name only the sources recorded on it: this one has two, and the upload names the second.
+    _key, secret = make_api_key(units=[cast.unit_a], name="two-sources", sources=["motcua", "motcua-tinh"])
     text = f"code,procedure,unit,channel,received_at,due_at\nHS-1,{CODE},A,online,2023-08-01,2023-08-03\n"
     upload = SimpleUploadedFile("dossiers.csv", text.encode("utf-8-sig"), "text/csv")
-    response = system.post(IMPORT, data={"file": upload, "source": "motcua-tinh"}, format="multipart")
+    response = key_client(secret).post(IMPORT, data={"file": upload, "source": "motcua-tinh"}, format="multipart")
     assert response.status_code == 200, response.json()
     assert Dossier.objects.get().source == "motcua-tinh"
 
 
-def test_source_from_the_query_or_the_body_keeps_systems_apart(procedure, system):
+def test_source_from_the_query_or_the_body_keeps_systems_apart(procedure, cast):
+    # A key may name only the sources recorded on it (see test_ingest_trust.py for the refusals).
+    _key, secret = make_api_key(units=[cast.unit_a], name="two-systems", sources=["he-thong-1", "he-thong-2"])
+    system = key_client(secret)
     push(system, [row("HS-1")], query="?source=he-thong-1")
     push(system, [row("HS-1")], source="he-thong-2")
     assert sorted(Dossier.objects.values_list("source", flat=True)) == ["he-thong-1", "he-thong-2"]
