@@ -85,7 +85,7 @@ class Unit(models.Model):
         help_text=_("Phiên bản danh mục đơn vị hành chính mà đơn vị được nạp từ đó."),
     )
     # Materialised path of codes ("/T36/T36-STTTT/"): a whole subtree is one indexed prefix filter.
-    path = models.CharField(max_length=1000, editable=False, db_index=True)
+    path = models.CharField(_("đường dẫn trong cây"), max_length=1000, editable=False, db_index=True)
 
     objects = UnitQuerySet.as_manager()
 
@@ -192,7 +192,7 @@ class Membership(models.Model):
         related_name="memberships",
     )
     unit = models.ForeignKey(Unit, verbose_name=_("đơn vị"), on_delete=models.CASCADE, related_name="memberships")
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("thành viên đơn vị")
@@ -252,6 +252,16 @@ class ApiKey(AbstractAPIKey):
         help_text=_("Mã các hệ thống nguồn mà khóa được gửi hồ sơ; để trống: tên tài khoản hệ thống."),
     )
     last_used_at = models.DateTimeField(_("lần dùng gần nhất"), null=True, blank=True, editable=False)
+    # The library's own fields, declared again only to name them in Vietnamese; columns are unchanged.
+    prefix = models.CharField(_("tiền tố"), max_length=8, unique=True, editable=False)
+    hashed_key = models.CharField(_("mã băm của khóa"), max_length=150, editable=False)
+    created = models.DateTimeField(_("tạo lúc"), auto_now_add=True, db_index=True)
+    name = models.CharField(_("tên khóa"), max_length=50, blank=False, default=None,
+                            help_text=_("Tên gợi nhớ của khóa, tối đa 50 ký tự."))
+    revoked = models.BooleanField(_("đã thu hồi"), blank=True, default=False,
+                                  help_text=_("Khóa bị thu hồi không dùng được nữa (không thể hoàn tác)."))
+    expiry_date = models.DateTimeField(_("hết hạn"), blank=True, null=True,
+                                       help_text=_("Sau ngày hết hạn, khóa không dùng được nữa."))
 
     objects = APIKeyManager()
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from departments.demo import DEMO_DOSSIER_SOURCE, NAM_DINH_COMMUNES
 from departments.models import ApiKey
 from departments.policy import Actor
+from indicators.models import AuditChannel
 
 from .computed import computed_indicators_refresh
 from .ingest import dossiers_import
@@ -152,10 +153,11 @@ def _seed_catalogue(records, plans, units, actor):
             mobile=plan["mobile"], on_national_portal=plan["national"], active_from=plan["active_from"],
             abolished_on=plan["abolished_on"],
         )
-        procedure_save(procedure=procedure, actor=actor, channel="system")
+        procedure_save(procedure=procedure, actor=actor, channel=AuditChannel.SYSTEM)
         if plan["before"] != plan["now"]:
             procedure.online_level = plan["now"]
-            procedure_save(procedure=procedure, actor=actor, channel="system", level_changed_on=plan["changed_on"])
+            procedure_save(procedure=procedure, actor=actor, channel=AuditChannel.SYSTEM,
+                           level_changed_on=plan["changed_on"])
         created += 1
     return created
 
@@ -208,7 +210,7 @@ def _seed_dossiers(records, plans, actor, count):
     rows = DossierPlan(records, plans, count).rows()
     created = 0
     while batch := list(islice(rows, BATCH)):
-        summary = dossiers_import(rows=batch, source=SOURCE, actor=actor, channel="system", refresh=False)
+        summary = dossiers_import(rows=batch, source=SOURCE, actor=actor, channel=AuditChannel.SYSTEM, refresh=False)
         created += summary["counts"]["created"]
     return created
 

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from departments.models import ApiKey, Unit
+from indicators.models import AuditChannel
 
 # 1.000234.000.00.00.H42 (national form) or 1.000948.H38 (provincial short form); an online service may
 # add a suffix such as .02. The shape is checked; the code itself is kept as text.
@@ -107,11 +108,12 @@ class Procedure(models.Model):
 class ProcedureLevelPeriod(models.Model):
     """The online level a procedure had from one date to another, so coverage on a past date can be told."""
 
-    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="level_periods")
-    online_level = models.CharField(max_length=10, choices=OnlineLevel.choices)
-    legacy_level = models.PositiveSmallIntegerField(null=True, blank=True)
-    valid_from = models.DateField()
-    valid_to = models.DateField(null=True, blank=True)
+    procedure = models.ForeignKey(Procedure, verbose_name=_("thủ tục"), on_delete=models.CASCADE,
+                                  related_name="level_periods")
+    online_level = models.CharField(_("mức độ dịch vụ công trực tuyến"), max_length=10, choices=OnlineLevel.choices)
+    legacy_level = models.PositiveSmallIntegerField(_("mức độ cũ (1–4)"), null=True, blank=True)
+    valid_from = models.DateField(_("hiệu lực từ"))
+    valid_to = models.DateField(_("hiệu lực đến"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("lịch sử mức độ")
@@ -126,14 +128,16 @@ class ProcedureLevelPeriod(models.Model):
 class ProcedureChange(models.Model):
     """Audit of a procedure record: who (person or key), when, before and after."""
 
-    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="changes")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                              related_name="+")
-    api_key = models.ForeignKey(ApiKey, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    channel = models.CharField(max_length=20)
-    at = models.DateTimeField(auto_now_add=True)
-    before = models.JSONField(default=dict, blank=True)
-    after = models.JSONField(default=dict, blank=True)
+    procedure = models.ForeignKey(Procedure, verbose_name=_("thủ tục"), on_delete=models.CASCADE,
+                                  related_name="changes")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("người thực hiện"), null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="+")
+    api_key = models.ForeignKey(ApiKey, verbose_name=_("khóa API"), null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="+")
+    channel = models.CharField(_("qua"), max_length=20, choices=AuditChannel.choices)
+    at = models.DateTimeField(_("lúc"), auto_now_add=True)
+    before = models.JSONField(_("trước"), default=dict, blank=True)
+    after = models.JSONField(_("sau"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("lịch sử thay đổi thủ tục")
@@ -161,16 +165,17 @@ class DossierImport(models.Model):
     """One batch pushed by a one-stop system, and what it did."""
 
     source = models.CharField(_("hệ thống nguồn"), max_length=100)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                              related_name="+")
-    api_key = models.ForeignKey(ApiKey, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    channel = models.CharField(max_length=20)
-    at = models.DateTimeField(auto_now_add=True)
-    rows = models.PositiveIntegerField(default=0)
-    created = models.PositiveIntegerField(default=0)
-    updated = models.PositiveIntegerField(default=0)
-    unchanged = models.PositiveIntegerField(default=0)
-    rejected = models.PositiveIntegerField(default=0)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("người gửi"), null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="+")
+    api_key = models.ForeignKey(ApiKey, verbose_name=_("khóa API"), null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="+")
+    channel = models.CharField(_("qua"), max_length=20, choices=AuditChannel.choices)
+    at = models.DateTimeField(_("lúc"), auto_now_add=True)
+    rows = models.PositiveIntegerField(_("số dòng"), default=0)
+    created = models.PositiveIntegerField(_("tạo mới"), default=0)
+    updated = models.PositiveIntegerField(_("cập nhật"), default=0)
+    unchanged = models.PositiveIntegerField(_("không đổi"), default=0)
+    rejected = models.PositiveIntegerField(_("bị từ chối"), default=0)
 
     class Meta:
         verbose_name = _("lần nhận hồ sơ")
@@ -197,8 +202,8 @@ class Dossier(models.Model):
     paid_online = models.BooleanField(_("thanh toán trực tuyến"), default=False)
     digitized = models.BooleanField(_("đã số hóa"), default=False)
     e_result = models.BooleanField(_("trả kết quả điện tử"), default=False)
-    last_import = models.ForeignKey(DossierImport, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+")
+    last_import = models.ForeignKey(DossierImport, verbose_name=_("lần nhận gần nhất"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         verbose_name = _("hồ sơ")
@@ -230,19 +235,19 @@ class DossierMonthStat(models.Model):
     e_result) in the month it was completed.
     """
 
-    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
-    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="+")
-    month = models.DateField()
-    received = models.IntegerField(default=0)
-    received_online = models.IntegerField(default=0)
-    processed = models.IntegerField(default=0)
-    on_time = models.IntegerField(default=0)
-    late = models.IntegerField(default=0)
-    pending = models.IntegerField(default=0)
-    fee_required = models.IntegerField(default=0)
-    paid_online = models.IntegerField(default=0)
-    digitized = models.IntegerField(default=0)
-    e_result = models.IntegerField(default=0)
+    unit = models.ForeignKey(Unit, verbose_name=_("đơn vị"), on_delete=models.CASCADE, related_name="+")
+    procedure = models.ForeignKey(Procedure, verbose_name=_("thủ tục"), on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(_("tháng"))
+    received = models.IntegerField(_("tiếp nhận"), default=0)
+    received_online = models.IntegerField(_("tiếp nhận trực tuyến"), default=0)
+    processed = models.IntegerField(_("đã giải quyết"), default=0)
+    on_time = models.IntegerField(_("đúng hạn"), default=0)
+    late = models.IntegerField(_("trễ hạn"), default=0)
+    pending = models.IntegerField(_("đang giải quyết"), default=0)
+    fee_required = models.IntegerField(_("có phí"), default=0)
+    paid_online = models.IntegerField(_("thanh toán trực tuyến"), default=0)
+    digitized = models.IntegerField(_("số hóa"), default=0)
+    e_result = models.IntegerField(_("trả kết quả điện tử"), default=0)
 
     class Meta:
         verbose_name = _("thống kê hồ sơ theo tháng")

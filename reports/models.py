@@ -49,9 +49,9 @@ class Report(models.Model):
     finished_at = models.DateTimeField(_("xong lúc"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(_("số lần chạy"), default=0)
     # Set by the one worker that claims the report; a second delivery of the task sees it and stops.
-    run_token = models.UUIDField(null=True, blank=True, editable=False)
+    run_token = models.UUIDField(_("mã lượt chạy"), null=True, blank=True, editable=False)
     # The Celery task holding the claim: a redelivery of that same task (its worker process died) takes over at once.
-    run_task_id = models.CharField(max_length=255, blank=True, editable=False)
+    run_task_id = models.CharField(_("mã tác vụ đang giữ"), max_length=255, blank=True, editable=False)
     summary = models.JSONField(_("tóm tắt"), default=dict, blank=True)
 
     class Meta:
@@ -84,8 +84,8 @@ class ReportFile(models.Model):
     format = models.CharField(_("định dạng"), max_length=4, choices=FileFormat.choices)
     file = models.FileField(_("tệp"), upload_to=report_file_path, max_length=255)
     size = models.PositiveIntegerField(_("dung lượng"))
-    sha256 = models.CharField(max_length=64)
-    created_at = models.DateTimeField(auto_now_add=True)
+    sha256 = models.CharField(_("mã kiểm tra SHA-256"), max_length=64)
+    created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("tệp báo cáo")
@@ -104,8 +104,8 @@ class DataChange(models.Model):
     can never repeat an old fingerprint.
     """
 
-    version = models.BigIntegerField(default=0)
-    epoch = models.UUIDField(default=uuid.uuid4)
+    version = models.BigIntegerField(_("số lần thay đổi"), default=0)
+    epoch = models.UUIDField(_("thế hệ bộ đếm"), default=uuid.uuid4)
 
     class Meta:
         verbose_name = _("bộ đếm thay đổi dữ liệu")

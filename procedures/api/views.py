@@ -24,6 +24,7 @@ from departments.models import ApiResource
 from departments.policy import Actor, can_push_source_data
 from indicators.api.serializers import ApiErrorSerializer
 from indicators.api.views import ActorMixin
+from indicators.models import AuditChannel
 from kernel.errors import ServiceError
 
 from ..filters import DossierFilter, ProcedureFilter
@@ -33,7 +34,7 @@ from ..selectors import COVERAGE_GROUPS, GROUPS, coverage, decision766_estimates
 from ..services import ensure_may_add_procedures, procedure_save
 from . import serializers as s
 
-API = "api"
+API = AuditChannel.API
 ERRORS = {400: ApiErrorSerializer, 403: ApiErrorSerializer, 404: ApiErrorSerializer}
 ESTIMATE_NOTE = _("Điểm ước tính theo các quy tắc đã cấu hình (QĐ 766/QĐ-TTg), không phải điểm chính thức.")
 
