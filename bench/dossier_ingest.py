@@ -221,12 +221,10 @@ def generate(args, plan):
     return rows
 
 
-FIELDS = ["code", "procedure", "unit", "channel", "received_at", "due_at", "completed_at", "outcome",
-          "fee_required", "paid_online", "digitized", "e_result"]
-
-
 def json_body(rows):
-    return json.dumps({"dossiers": [dict(zip(FIELDS, row, strict=True)) for row in rows]},
+    from procedures.dossier_fields import PUSHED
+
+    return json.dumps({"dossiers": [dict(zip(PUSHED, row, strict=True)) for row in rows]},
                       ensure_ascii=False).encode()
 
 

@@ -25,17 +25,13 @@ from kernel.errors import BatchRejected, NotAllowed, ServiceError
 from kernel.locks import advisory_xact_lock
 from kernel.tabular import read_csv_rows, read_upload_rows
 
+from .dossier_fields import FLAGS, PUSHED, REQUIRED_COLUMNS, STORED, StoredDossier
 from .models import Channel, Dossier, DossierImport, Outcome, Procedure
 from .stats import stats_add, stats_cells, stats_difference
 from .tasks import enqueue_refresh
 
-FIELDS = ["code", "procedure", "unit", "channel", "received_at", "due_at", "completed_at", "outcome",
-          "fee_required", "paid_online", "digitized", "e_result"]
-FLAGS = ["fee_required", "paid_online", "digitized", "e_result"]
-STORED = ["procedure_id", "unit_id", "channel", "received_at", "due_at", "completed_at", "outcome", *FLAGS]
 TRUE_WORDS = {"1", "true", "yes", "y", "có", "co", "x"}
 FALSE_WORDS = {"0", "false", "no", "n", "không", "khong", ""}
-UNIT_AT = STORED.index("unit_id")
 CHANNELS = set(Channel.values)
 OUTCOMES = set(Outcome.values)
 UNKNOWN_UNIT = _("Không có đơn vị với mã này.")
@@ -72,17 +68,16 @@ class Summary:
         }
 
 
-REQUIRED = ("code", "procedure", "unit", "channel", "received_at", "due_at")
 
 
 def rows_from_csv(raw_bytes):
     """Return the dossier rows of an uploaded CSV; see kernel.tabular.read_csv_rows."""
-    return read_csv_rows(raw_bytes, required=REQUIRED, max_rows=settings.DOSSIER_IMPORT_MAX_ROWS)
+    return read_csv_rows(raw_bytes, required=REQUIRED_COLUMNS, max_rows=settings.DOSSIER_IMPORT_MAX_ROWS)
 
 
 def rows_from_upload(upload):
     """Return the dossier rows of an uploaded .xlsx or .csv file; see kernel.tabular.read_upload_rows."""
-    return read_upload_rows(upload, required=REQUIRED, max_rows=settings.DOSSIER_IMPORT_MAX_ROWS)
+    return read_upload_rows(upload, required=REQUIRED_COLUMNS, max_rows=settings.DOSSIER_IMPORT_MAX_ROWS)
 
 
 def _local_zone():
@@ -118,7 +113,7 @@ def _clean(row, procedures, units, scope_ids, zone):
     """Return the row as stored values, or raise RowError naming the first bad field."""
     if not isinstance(row, dict):
         raise RowError(None, _("Mỗi hồ sơ phải là một đối tượng JSON."))
-    with_nul = next((name for name in FIELDS if "\x00" in str(row.get(name) or "")), None)
+    with_nul = next((name for name in PUSHED if "\x00" in str(row.get(name) or "")), None)
     if with_nul:  # PostgreSQL text cannot hold it
         raise RowError(with_nul, _("Giá trị không được chứa ký tự rỗng (NUL)."))
     code = str(row.get("code") or "").strip()
@@ -145,8 +140,9 @@ def _clean(row, procedures, units, scope_ids, zone):
         raise RowError("completed_at", _("Ngày hoàn thành không được trước ngày tiếp nhận."))
     if (outcome == Outcome.PENDING) != (completed is None):
         raise RowError("completed_at", _("Hồ sơ đang giải quyết không có ngày hoàn thành; hồ sơ đã xong phải có."))
-    flags = tuple(_flag(row.get(name, False), name) for name in FLAGS)
-    return code, (procedure_id, unit_id, channel, received, due, completed, outcome, *flags)
+    flags = {name: _flag(row.get(name, False), name) for name in FLAGS}
+    return code, StoredDossier(procedure_id=procedure_id, unit_id=unit_id, channel=channel, received_at=received,
+                               due_at=due, completed_at=completed, outcome=outcome, **flags)
 
 
 def default_source(actor):
@@ -201,10 +197,9 @@ def dossiers_import(*, rows, source, actor, channel, dry_run=False, partial=Fals
 def _years_touched(rows):
     years = set()
     for _code, values in rows:
-        received, completed = values[3], values[5]
-        years.add(received.year)
-        if completed is not None:
-            years.add(completed.year)
+        years.add(values.received_at.year)
+        if values.completed_at is not None:
+            years.add(values.completed_at.year)
     return years
 
 
@@ -219,7 +214,7 @@ def _reject_outside_scope(cleaned, existing, scope_ids, summary):
         return
     for code, (number, _values) in list(cleaned.items()):
         current = existing.get(code)
-        if current is not None and current[1][UNIT_AT] not in scope_ids:
+        if current is not None and current[1].unit_id not in scope_ids:
             summary.reject(number, "unit", UNKNOWN_UNIT)
             del cleaned[code]
 
@@ -253,7 +248,7 @@ def _existing(source, cleaned):
     for start in range(0, len(codes), 5000):
         chunk = Dossier.objects.filter(source=source, code__in=codes[start:start + 5000])
         for pk, code, *values in chunk.values_list("pk", "code", *STORED):
-            found[code] = (pk, tuple(values))
+            found[code] = (pk, StoredDossier(*values))
     return found
 
 

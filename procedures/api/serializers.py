@@ -17,6 +17,7 @@ from indicators.api.serializers import ApiErrorSerializer, ApiKeyNameSerializer,
 from indicators.periods import PeriodError, parse_period
 from kernel.errors import NotFoundInScope
 
+from ..dossier_fields import MODEL_FIELDS
 from ..filters import LEVEL_FLAGS
 from ..models import (
     Channel,
@@ -179,8 +180,7 @@ class DossierSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Dossier
-        fields = ["id", "source", "code", "procedure", "unit", "channel", "received_at", "due_at", "completed_at",
-                  "outcome", "fee_required", "paid_online", "digitized", "e_result", "last_import"]
+        fields = ["id", "source", *MODEL_FIELDS, "last_import"]
         read_only_fields = fields
 
 
