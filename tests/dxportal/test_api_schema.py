@@ -161,7 +161,7 @@ JUDGED_AGAINST_DATA = {
     "GET /api/v1/dossiers/", "GET /api/v1/indicator-values/", "GET /api/v1/indicators/", "GET /api/v1/reports/",
     "GET /api/v1/targets/", "GET /api/v1/units/", "GET /api/v1/frameworks/", "GET /api/v1/procedures/",
     "GET /api/v1/procedure-stats/", "GET /api/v1/procedure-stats/decision-766/", "GET /api/v1/procedures/coverage/",
-    "GET /api/v1/progress/", "POST /api/v1/indicator-values/", "POST /api/v1/procedures/", "POST /api/v1/reports/",
+    "GET /api/v1/progress/", "GET /api/v1/regimes/", "POST /api/v1/indicator-values/", "POST /api/v1/procedures/", "POST /api/v1/reports/",
     "POST /api/v1/indicator-values/import/", "POST /api/v1/dossiers/import/", "POST /api/v1/targets/",
 }
 # Operations that accept some schema-violating input on purpose: a filter left empty (`?valid_on=`) or a
@@ -170,7 +170,8 @@ JUDGED_AGAINST_DATA = {
 TOLERANT_BY_DESIGN = {
     "GET /api/v1/dossiers/", "GET /api/v1/indicator-values/", "GET /api/v1/indicators/", "GET /api/v1/reports/",
     "GET /api/v1/targets/", "GET /api/v1/units/", "GET /api/v1/frameworks/", "GET /api/v1/procedures/",
-    "GET /api/v1/procedures/coverage/", "POST /api/v1/indicator-values/import/", "POST /api/v1/dossiers/import/",
+    "GET /api/v1/procedures/coverage/", "GET /api/v1/regimes/", "POST /api/v1/indicator-values/import/",
+    "POST /api/v1/dossiers/import/",
 }
 
 
