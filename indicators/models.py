@@ -11,7 +11,6 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from departments.models import ApiKey, Unit, UnitKind
-
 from regimes.models import Regime
 
 from .periods import PeriodType, period_for, regime_allows, regime_period

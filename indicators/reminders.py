@@ -4,6 +4,7 @@ Set-based: a handful of queries whatever the number of units, then one email per
 """
 
 from collections import defaultdict
+
 from django.conf import settings
 from django.core.mail import send_mass_mail
 from django.db import transaction
@@ -11,10 +12,10 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from departments.models import Membership, Role
-
 from regimes.workdays import calendar_for
 
 from .models import IndicatorValue, ReminderRun, ValueState
+from .periods import current_period
 from .selectors import due_periods_of, indicators_with_regimes, working_days_late
 
 # Overdue reminders: the first working day after the deadline, then every five working days (a working week).
@@ -42,13 +43,16 @@ def deadline_reminders(*, today):
     """Return {email: [lines]} of what each staff member's units owe and why today is the day to say so."""
     indicators = indicators_with_regimes()
     workdays = calendar_for(today.year - 1, today.year)
-    periods = due_periods_of(indicators, today, workdays)
+    # A Decree 09 deadline falls days after the cut-off, so "soon" can concern the period still running.
+    finished = due_periods_of(indicators, today, workdays)
+    running = due_periods_of(indicators, today, workdays, pick=current_period)
     due_items = []
     for indicator in indicators:
-        period = periods[indicator.pk]
-        when = _is_reminder_day(period.deadline, today, _days_before(indicator.regime_in_force()), workdays)
-        if when:
-            due_items.append((indicator, period, when))
+        days_before = _days_before(indicator.regime_in_force())
+        for period in dict.fromkeys([finished[indicator.pk], running[indicator.pk]]):
+            when = _is_reminder_day(period.deadline, today, days_before, workdays)
+            if when:
+                due_items.append((indicator, period, when))
     if not due_items:
         return {}
     memberships = list(

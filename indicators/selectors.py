@@ -12,10 +12,9 @@ from django.db.models.functions import RowNumber
 
 from departments.models import Unit
 from departments.policy import restrict_reviewed_data, restrict_to_scope
-
-from .models import Aggregation, AuditAction, AuditEntry, Indicator, IndicatorValue, Source, Target, ValueState
 from regimes.workdays import calendar_for
 
+from .models import Aggregation, AuditAction, AuditEntry, Indicator, IndicatorValue, Source, Target, ValueState
 from .periods import current_period, last_finished_in_regime, parse_period, period_for
 from .scoring import pick_target, points_of, status_of
 
@@ -224,15 +223,18 @@ def indicators_with_regimes(queryset=None):
                 .select_related("framework__regime", "regime"))
 
 
-def due_periods_of(indicators, today, workdays):
-    """Return {indicator id: Period}: each indicator's last finished period under its regime, with its deadline."""
+def due_periods_of(indicators, today, workdays, *, pick=None):
+    """Return {indicator id: Period}: each indicator's last finished period under its regime, with its deadline.
+
+    `pick(period_type, today, regime)` chooses another period (e.g. `current_period`).
+    """
+    pick = pick or last_finished_period
     periods, by_rule = {}, {}
     for indicator in indicators:
         regime = indicator.regime_in_force()
         key = (regime.pk, indicator.period_type)
         if key not in by_rule:
-            code = last_finished_period(indicator.period_type, today, regime)
-            by_rule[key] = period_for(indicator, code, workdays=workdays)
+            by_rule[key] = period_for(indicator, pick(indicator.period_type, today, regime), workdays=workdays)
         periods[indicator.pk] = by_rule[key]
     return periods
 

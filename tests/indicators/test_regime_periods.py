@@ -1,0 +1,111 @@
+"""Periods under the indicator's reporting regime: the days a value covers, its deadline in working days,
+overdue and reminders counted in working days, completeness of a half-year, and what reports show."""
+
+import re
+from datetime import date
+from html import unescape
+
+import pytest
+from django.test import Client
+
+from departments.policy import Actor
+from indicators.models import AuditChannel, IndicatorValue
+from indicators.periods import period_for
+from indicators.reminders import deadline_reminders
+from indicators.selectors import completeness, staff_tasks
+from indicators.services import value_create, value_submit
+from regimes.models import Regime
+from tests.factories import FrameworkFactory, IndicatorFactory, dx_regime
+
+pytestmark = pytest.mark.django_db
+
+API = AuditChannel.API
+
+
+def dx_indicator(code="DX-M", period_type="month"):
+    return IndicatorFactory(code=code, period_type=period_type, framework=FrameworkFactory(regime=dx_regime()))
+
+
+def test_a_month_value_covers_the_decree_09_window_and_is_due_two_working_days_after(cast):
+    indicator = dx_indicator()
+    value = value_create(indicator=indicator, unit=cast.unit_a, period="202308", value=1, actor=Actor(cast.staff_a),
+                         channel=API)
+    assert (value.period_start, value.period_end) == (date(2023, 7, 15), date(2023, 8, 14))
+    assert value.due_date == date(2023, 8, 16)
+
+
+def test_the_first_quarter_starts_on_15_december(cast):
+    period = period_for(dx_indicator(code="DX-Q", period_type="quarter"), "2024Q1")
+    assert (period.start, period.end) == (date(2023, 12, 15), date(2024, 3, 14))
+
+
+def test_a_deadline_in_the_tet_break_moves_past_it(cast):
+    # 202602 is cut off on Saturday 14 Feb 2026; Tết keeps offices closed to 20 Feb: Mon 23 is day 1, Tue 24 day 2.
+    indicator = dx_indicator()
+    assert indicator.due_date_for("202602") == date(2026, 2, 24)
+    assert indicator.framework.due_date_for("202602") == date(2026, 2, 24)
+
+
+def test_overdue_is_counted_in_working_days(cast):
+    dx_indicator()
+    # Monday 21 Aug 2023: 202308 was due Wed 16 Aug; Thu, Fri and Mon are three working days (five calendar days).
+    [task] = staff_tasks(actor=Actor(cast.staff_a), today=date(2023, 8, 21))
+    assert (task["period"], task["due_date"]) == ("202308", date(2023, 8, 16))
+    assert task["overdue"] and task["working_days_late"] == 3
+    [on_the_day] = staff_tasks(actor=Actor(cast.staff_a), today=date(2023, 8, 16))
+    assert not on_the_day["overdue"]
+
+
+def test_a_reminder_goes_out_the_regimes_working_days_before_the_deadline(cast):
+    dx_indicator()  # the DX regime reminds 3 and 1 working days before; 202308 is due Wed 16 Aug 2023
+    assert "sắp đến hạn" in deadline_reminders(today=date(2023, 8, 11))[cast.staff_a.email][0]  # Fri: 3 days
+    assert "202308" in deadline_reminders(today=date(2023, 8, 15))[cast.staff_a.email][0]  # Tue: 1 day
+    assert deadline_reminders(today=date(2023, 8, 13)) == {}  # Sunday: 3 calendar days, but no working day
+    assert deadline_reminders(today=date(2023, 8, 14)) == {}  # Mon: 2 working days
+    assert "đã quá hạn" in deadline_reminders(today=date(2023, 8, 17))[cast.staff_a.email][0]
+
+
+def test_completeness_of_a_half_year_under_the_regime(cast):
+    indicator = dx_indicator(code="DX-S", period_type="half_year")
+    value = value_create(indicator=indicator, unit=cast.unit_a, period="2024S1", value=1, actor=Actor(cast.staff_a),
+                         channel=API)
+    value_submit(value=value, actor=Actor(cast.staff_a), channel=API)
+    value.refresh_from_db()
+    assert (value.period_start, value.period_end, value.due_date) == (
+        date(2023, 12, 15), date(2024, 6, 14), date(2024, 6, 18))
+    rows = {row["unit"].code: row for row in completeness(period="2024S1")["rows"]}
+    assert {k: rows["A"][k] for k in ("expected", "submitted", "late", "missing")} == {
+        "expected": 1, "submitted": 1, "late": 1, "missing": 0}
+    assert rows["B"]["missing"] == 1
+
+
+def test_a_value_keeps_its_dates_when_the_framework_changes_regime(cast):
+    indicator = dx_indicator()
+    old = value_create(indicator=indicator, unit=cast.unit_a, period="202308", value=1, actor=Actor(cast.staff_a),
+                       channel=API)
+    framework = indicator.framework
+    framework.regime = Regime.objects.get(code="thong-ke") if Regime.objects.filter(code="thong-ke").exists() \
+        else Regime.objects.create(code="thong-ke", name="Thống kê", legal_basis="Luật Thống kê",
+                                   frequencies=["month"], window_kind="calendar", deadline_kind="fixed_day",
+                                   deadline_day=12)
+    framework.save()
+    indicator.refresh_from_db()
+    new = value_create(indicator=indicator, unit=cast.unit_a, period="202309", value=1, actor=Actor(cast.staff_a),
+                       channel=API)
+    old.refresh_from_db()
+    assert (old.period_start, old.period_end, old.due_date) == (date(2023, 7, 15), date(2023, 8, 14),
+                                                                date(2023, 8, 16))
+    assert (new.period_start, new.period_end, new.due_date) == (date(2023, 9, 1), date(2023, 9, 30),
+                                                                date(2023, 10, 12))
+
+
+def test_an_indicator_period_type_must_be_one_of_its_regimes_frequencies(cast):
+    from django.core.exceptions import ValidationError
+
+    regime = Regime.objects.create(code="chi-nam", name="Chỉ báo cáo năm", legal_basis="x", frequencies=["year"],
+                                   window_kind="calendar", deadline_kind="working_days", deadline_working_days=5)
+    indicator = IndicatorFactory.build(framework=FrameworkFactory(regime=regime), pillar=None, period_type="month")
+    with pytest.raises(ValidationError) as refused:
+        indicator.clean()
+    assert "period_type" in refused.value.message_dict
+    assert IndicatorValue.objects.count() == 0
