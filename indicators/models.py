@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from departments.models import ApiKey, Unit, UnitKind
 from regimes.models import Regime
+from regimes.services import seeded_regime
 
 from .periods import PeriodType, period_for, regime_allows, regime_period
 
@@ -20,8 +21,9 @@ DEFAULT_REGIME = "bao-cao-cds-tinh"
 
 
 def default_regime_id():
-    """Return the id of the province's digital-transformation reporting regime, if it is there."""
-    return Regime.objects.filter(code=DEFAULT_REGIME).values_list("pk", flat=True).first()
+    """Return the id of the province's digital-transformation reporting regime (seeded by regimes 0002)."""
+    found = Regime.objects.filter(code=DEFAULT_REGIME).values_list("pk", flat=True).first()
+    return found if found is not None else seeded_regime(DEFAULT_REGIME).pk
 
 
 class Framework(models.Model):

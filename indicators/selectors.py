@@ -12,10 +12,11 @@ from django.db.models.functions import RowNumber
 
 from departments.models import Unit
 from departments.policy import restrict_reviewed_data, restrict_to_scope
+from regimes.models import Regime
 from regimes.workdays import calendar_for
 
 from .models import Aggregation, AuditAction, AuditEntry, Indicator, IndicatorValue, Source, Target, ValueState
-from .periods import current_period, last_finished_in_regime, parse_period, period_for
+from .periods import current_period, last_finished_in_regime, parse_period, period_for, regime_allows, regime_period
 from .scoring import pick_target, points_of, status_of
 
 HUNDRED = 100
@@ -296,3 +297,23 @@ def changes_since_approval(value):
     return {name: (approved.get(name), now[name]) for name in ("numerator", "denominator", "value", "note")
             if str(approved.get(name)) != str(now[name])}
 
+
+
+def regimes_in_use():
+    """Return the regimes active indicators report under (their own, else their framework's), by code."""
+    own = Q(indicators__is_active=True)
+    inherited = Q(frameworks__indicators__is_active=True, frameworks__indicators__regime__isnull=True)
+    return Regime.objects.filter(own | inherited).distinct().order_by("code")
+
+
+def period_rules(code):
+    """Return, for each regime in use that reports at this period's frequency, the Period `code` names there.
+
+    Two queries whatever the number of indicators: the regimes, and the working-day changes.
+    """
+    parsed = parse_period(code)
+    regimes = [regime for regime in regimes_in_use() if regime_allows(regime, parsed.type)]
+    if not regimes:
+        return []
+    workdays = calendar_for(parsed.year - 1, parsed.year)
+    return [regime_period(regime, parsed.code, workdays=workdays) for regime in regimes]

@@ -15,7 +15,7 @@ from departments.models import Unit
 from departments.policy import Actor
 from indicators.periods import parse_period
 from indicators.scoring import Status
-from indicators.selectors import completeness, progress
+from indicators.selectors import completeness, period_rules, progress
 from procedures.models import Score766Rule
 from procedures.selectors import coverage, decision766_estimates, procedure_stats
 
@@ -69,10 +69,20 @@ def build_content(*, period, unit=None):
         "title": _("Báo cáo tình hình thực hiện chuyển đổi số"),
         "scope": {"code": unit.code if unit else None, "name": unit.name if unit else _("Toàn tỉnh")},
         "generated_at": timezone.localtime().isoformat(timespec="seconds"),
+        "period_rules": _period_rules(parsed.code),
         "sections": sections,
         "chart": _chart(indicator_rows),
         "summary": _summary(indicator_rows, completeness_result, totals, coverage(on=parsed.end)[0]),
     }
+
+
+def _period_rules(code):
+    """Return what the period covers and when it is due under each regime the indicators report under."""
+    return [{
+        "period": rule.code, "start": rule.start.isoformat(), "end": rule.end.isoformat(),
+        "deadline": rule.deadline.isoformat() if rule.deadline else None, "regime": rule.regime.code,
+        "regime_name": rule.regime.name, "legal_basis": rule.regime.legal_basis,
+    } for rule in period_rules(code)]
 
 
 def _indicators_section(rows):
@@ -93,7 +103,7 @@ def _indicators_section(rows):
             "value_period": row["value_period"] or "", "target": row["target"],
             "target_year": str(row["target_year"] or ""),
             "decision": row["target_decision"] or "", "points": row["points"], "max_points": row["max_points"],
-            "status": str(Status(row["status"]).label),
+            "status": str(Status(row["status"]).label), "status_code": row["status"],
         } for row in sorted(rows, key=lambda r: (r["indicator"].pillar.order if r["indicator"].pillar else 0,
                                                  r["indicator"].code, r["unit"].code if r["unit"] else ""))],
     }
@@ -180,12 +190,14 @@ def _ranking_section(estimates, stats):
 
 
 def _gaps_section(unit_rows, completeness_result, parsed):
+    # `indicator` carries the code for readers (the dashboard links it); the columns stay what people read.
     gaps = [{"kind": _("Chậm so với lộ trình"), "unit": row["unit"].code, "name": row["unit"].name,
+             "indicator": row["indicator"].code,
              "detail": f"{row['indicator'].code}: {row['value']} / {row['target']}",
              "size": (row["target"] or 0) - (row["value"] or 0)}
             for row in unit_rows if row["status"] == Status.OFF_TRACK]
     overdue = timezone.localdate() > parsed.end
-    gaps += [{"kind": _("Chưa gửi báo cáo"), "unit": row["unit"].code, "name": row["unit"].name,
+    gaps += [{"kind": _("Chưa gửi báo cáo"), "unit": row["unit"].code, "name": row["unit"].name, "indicator": None,
               "detail": _("%(missing)s/%(expected)s chỉ tiêu chưa gửi") % {"missing": row["missing"],
                                                                             "expected": row["expected"]},
               "size": Decimal(row["missing"]) * 10}
@@ -195,7 +207,8 @@ def _gaps_section(unit_rows, completeness_result, parsed):
         "key": "gaps", "title": _("Những khoảng cách lớn nhất"),
         "columns": [column("kind", _("Loại")), column("unit", _("Mã đơn vị")), column("name", _("Đơn vị")),
                     column("detail", _("Chi tiết"))],
-        "rows": [{key: gap[key] for key in ("kind", "unit", "name", "detail")} for gap in gaps[:GAP_LIMIT]],
+        "rows": [{key: gap[key] for key in ("kind", "unit", "name", "indicator", "detail")}
+                 for gap in gaps[:GAP_LIMIT]],
     }
 
 

@@ -92,6 +92,7 @@ def build_cast():
 
 from indicators.models import Framework, Indicator, Pillar, Target  # noqa: E402
 from regimes.models import Regime  # noqa: E402
+from regimes.services import seeded_regime  # noqa: E402
 
 
 class RegimeFactory(factory.django.DjangoModelFactory):
@@ -113,12 +114,8 @@ class RegimeFactory(factory.django.DjangoModelFactory):
 
 
 def dx_regime():
-    import importlib
-
     """Return the province's DX regime as regimes 0002 seeds it (again, if a transactional test flushed it)."""
-    seed = importlib.import_module("regimes.migrations.0002_seed_regimes")
-    row = next(row for row in seed.REGIMES if row["code"] == "bao-cao-cds-tinh")
-    return Regime.objects.get_or_create(code=row["code"], defaults=row)[0]
+    return seeded_regime("bao-cao-cds-tinh")
 
 
 class FrameworkFactory(factory.django.DjangoModelFactory):

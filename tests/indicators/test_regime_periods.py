@@ -1,12 +1,9 @@
 """Periods under the indicator's reporting regime: the days a value covers, its deadline in working days,
 overdue and reminders counted in working days, completeness of a half-year, and what reports show."""
 
-import re
 from datetime import date
-from html import unescape
 
 import pytest
-from django.test import Client
 
 from departments.policy import Actor
 from indicators.models import AuditChannel, IndicatorValue
