@@ -145,3 +145,32 @@ def test_the_dashboard_links_a_gap_to_its_indicator_whatever_the_code_holds(cast
     [gap] = [gap for gap in data["gaps"] if gap["unit"] == "A"]
     assert f"indicator__id__exact={indicator.pk}" in gap["url"]
     assert [row["status"] for row in data["indicators"] if row["code"] == "CDS:1.2"] == ["off_track"]
+
+
+# --- the demo ----------------------------------------------------------------------------------------
+
+
+def test_the_demo_seeds_the_dti_405_framework_led_by_the_department_of_science_and_technology(tmp_path):
+    from django.test import override_settings
+
+    from departments import demo as departments_demo
+    from indicators.demo import seed_indicators
+    from indicators.models import Framework, Target
+
+    with override_settings(VAR_DIR=tmp_path):
+        units = departments_demo.seed_organisation()
+        users = departments_demo.seed_accounts(units, password="pw-for-tests")
+        seed_indicators(units, users)
+        seed_indicators(units, users)  # a second run changes nothing
+    dti = Framework.objects.get(code="dti-2024")
+    assert dti.decision == "Quyết định 405/QĐ-BKHCN" and dti.regime.code == "bao-cao-cds-tinh"
+    assert sorted(dti.pillars.values_list("code", flat=True)) == ["chinh-quyen-so", "kinh-te-so", "xa-hoi-so"]
+    main = dti.indicators.all()
+    assert main.count() == 8 and sum(indicator.max_points for indicator in main) == 1000
+    assert Framework.objects.filter(code="dti-2022", decision="Quyết định 922/QĐ-BTTTT").exists()
+    assert set(Target.objects.filter(indicator__framework=dti).values_list("decision", flat=True)) == {
+        "Quyết định 405/QĐ-BKHCN"}
+    lead = units["T37-SKHCN"]
+    assert IndicatorValue.objects.filter(indicator__framework=dti, unit=lead, period="2025").count() == 2
+    tasks = staff_tasks(actor=Actor(users["demo-staff-a"]), today=date(2026, 1, 5))
+    assert {task["unit"].code for task in tasks if task["indicator"].framework_id == dti.pk} == {"T37-SKHCN"}
