@@ -55,6 +55,7 @@ def build_content(*, period, unit=None):
     coverage_rows = coverage(on=parsed.end, group_by="department", department=department)
     level_rows = coverage(on=parsed.end, group_by="level")
     indicator_rows = progress_result["rows"] if unit else progress_result["province"]
+    rules = _period_rules(parsed.code)
     sections = [
         _indicators_section(indicator_rows),
         _completeness_section(completeness_result),
@@ -62,14 +63,14 @@ def build_content(*, period, unit=None):
         _dossiers_section(stats),
         _decision766_section(estimates),
         _ranking_section(estimates, stats),
-        _gaps_section(progress_result["rows"], completeness_result, parsed),
+        _gaps_section(progress_result["rows"], completeness_result, parsed, rules),
     ]
     return {
         "kind": "compliance", "period": parsed.code,
         "title": _("Báo cáo tình hình thực hiện chuyển đổi số"),
         "scope": {"code": unit.code if unit else None, "name": unit.name if unit else _("Toàn tỉnh")},
         "generated_at": timezone.localtime().isoformat(timespec="seconds"),
-        "period_rules": _period_rules(parsed.code),
+        "period_rules": rules,
         "sections": sections,
         "chart": _chart(indicator_rows),
         "summary": _summary(indicator_rows, completeness_result, totals, coverage(on=parsed.end)[0]),
@@ -189,14 +190,16 @@ def _ranking_section(estimates, stats):
     }
 
 
-def _gaps_section(unit_rows, completeness_result, parsed):
+def _gaps_section(unit_rows, completeness_result, parsed, rules):
     # `indicator` carries the code for readers (the dashboard links it); the columns stay what people read.
     gaps = [{"kind": _("Chậm so với lộ trình"), "unit": row["unit"].code, "name": row["unit"].name,
              "indicator": row["indicator"].code,
              "detail": f"{row['indicator'].code}: {row['value']} / {row['target']}",
              "size": (row["target"] or 0) - (row["value"] or 0)}
             for row in unit_rows if row["status"] == Status.OFF_TRACK]
-    overdue = timezone.localdate() > parsed.end
+    # A unit owes its values once the period's deadline has passed, under the regimes it reports under.
+    deadlines = [rule["deadline"] for rule in rules if rule["deadline"]]
+    overdue = timezone.localdate().isoformat() > (max(deadlines) if deadlines else parsed.end.isoformat())
     gaps += [{"kind": _("Chưa gửi báo cáo"), "unit": row["unit"].code, "name": row["unit"].name, "indicator": None,
               "detail": _("%(missing)s/%(expected)s chỉ tiêu chưa gửi") % {"missing": row["missing"],
                                                                             "expected": row["expected"]},
