@@ -55,6 +55,16 @@ class Framework(models.Model):
     def clean(self):
         if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
             raise ValidationError({"valid_to": _("Ngày hết hiệu lực phải sau ngày bắt đầu áp dụng.")})
+        self._check_indicators_fit_the_regime()
+
+    def _check_indicators_fit_the_regime(self):
+        if self.pk is None or not self.regime_id:
+            return
+        types = set(self.indicators.filter(regime__isnull=True).values_list("period_type", flat=True))
+        missing = sorted(kind for kind in types if not regime_allows(self.regime, kind))
+        if missing:
+            raise ValidationError({"regime": _("Chế độ báo cáo này không có loại kỳ của các chỉ tiêu trong khung: "
+                                               "%(types)s.") % {"types": ", ".join(missing)}})
 
     def due_date_for(self, period, *, workdays=None):
         """Return the deadline of a period (a Period or its code) under the framework's regime."""

@@ -174,3 +174,17 @@ def test_the_demo_seeds_the_dti_405_framework_led_by_the_department_of_science_a
     assert IndicatorValue.objects.filter(indicator__framework=dti, unit=lead, period="2025").count() == 2
     tasks = staff_tasks(actor=Actor(users["demo-staff-a"]), today=date(2026, 1, 5))
     assert {task["unit"].code for task in tasks if task["indicator"].framework_id == dti.pk} == {"T37-SKHCN"}
+
+
+def test_a_framework_cannot_move_to_a_regime_without_its_indicators_period_type(cast):
+    from indicators.catalogue import framework_save
+    from kernel.errors import ServiceError
+
+    indicator = dx_indicator()  # monthly
+    yearly = Regime.objects.create(code="chi-nam", name="Chỉ báo cáo năm", legal_basis="x", frequencies=["year"],
+                                   window_kind="calendar", deadline_kind="working_days", deadline_working_days=5)
+    framework = indicator.framework
+    framework.regime = yearly
+    with pytest.raises(ServiceError) as refused:
+        framework_save(framework=framework, actor=Actor(cast.admin))
+    assert refused.value.field == "regime"
