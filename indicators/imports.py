@@ -15,6 +15,7 @@ from departments.models import Unit
 from kernel.bilingual import both_languages
 from kernel.errors import BatchRejected, ServiceError
 from kernel.tabular import read_csv_rows, read_upload_rows
+from regimes.workdays import calendar_for_any_year
 
 from .models import AuditAction, AuditEntry, Indicator, IndicatorValue, ValueState
 from .numbers import clean_numbers
@@ -81,13 +82,14 @@ class _Plan:
 
 
 def _plan(rows, actor, summary):
-    indicators = Indicator.objects.select_related("framework").in_bulk(
+    indicators = Indicator.objects.select_related("framework__regime", "regime").in_bulk(
         {str(row.get("indicator", "")) for row in rows}, field_name="code")
     units = Unit.objects.in_bulk({str(row.get("unit", "")) for row in rows}, field_name="code")
+    workdays = calendar_for_any_year(timezone.localdate())  # one query for every row's deadline
     checked = {}
     for number, row in enumerate(rows, start=1):
         try:
-            key, parsed = _check_row(row, indicators, units, actor)
+            key, parsed = _check_row(row, indicators, units, actor, workdays)
         except ServiceError as error:
             summary.reject(number, error)
             continue
@@ -113,7 +115,7 @@ def _plan(rows, actor, summary):
     return plan
 
 
-def _check_row(row, indicators, units, actor):
+def _check_row(row, indicators, units, actor, workdays):
     indicator = indicators.get(str(row.get("indicator", "")))
     if indicator is None:
         raise ServiceError(_("Không có chỉ tiêu với mã này."), field="indicator", code="unknown")
@@ -126,7 +128,7 @@ def _check_row(row, indicators, units, actor):
         if error.status == 403:  # out of scope: answer exactly as for a unit that does not exist
             raise ServiceError(_("Không có đơn vị với mã này."), field="unit", code="unknown") from None
         raise
-    period = resolve_period(indicator, str(row.get("period", "")))
+    period = resolve_period(indicator, str(row.get("period", "")), workdays=workdays)
     ensure_unit_existed(unit, period)
     numbers = clean_numbers(indicator, numerator=row.get("numerator"), denominator=row.get("denominator"),
                             value=row.get("value"))
@@ -155,7 +157,7 @@ def _write(plan, actor, channel):
     created = IndicatorValue.objects.bulk_create([
         IndicatorValue(
             indicator=p["indicator"], unit=p["unit"], period=p["period"].code, period_start=p["period"].start,
-            period_end=p["period"].end, due_date=p["indicator"].due_date_for(p["period"]),
+            period_end=p["period"].end, due_date=p["period"].deadline,
             numerator=p["numerator"], denominator=p["denominator"], value=p["value"],
             note=p["note"], created_by=person, updated_by=person,
         )

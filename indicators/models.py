@@ -1,7 +1,6 @@
 """Indicator frameworks, targets, values with evidence, their review workflow and audit trail."""
 
 import uuid
-from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -12,8 +11,19 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from departments.models import ApiKey, Unit, UnitKind
+from regimes.models import Regime
+from regimes.services import seeded_regime
 
-from .periods import PeriodType
+from .periods import PeriodType, period_for, regime_allows, regime_period
+
+# The regime every framework follows unless an administrator chooses another (seeded by regimes 0002).
+DEFAULT_REGIME = "bao-cao-cds-tinh"
+
+
+def default_regime_id():
+    """Return the id of the province's digital-transformation reporting regime (seeded by regimes 0002)."""
+    found = Regime.objects.filter(code=DEFAULT_REGIME).values_list("pk", flat=True).first()
+    return found if found is not None else seeded_regime(DEFAULT_REGIME).pk
 
 
 class Framework(models.Model):
@@ -26,7 +36,12 @@ class Framework(models.Model):
     valid_to = models.DateField(_("áp dụng đến"), null=True, blank=True)
     deadline_days = models.PositiveSmallIntegerField(
         _("hạn báo cáo (ngày sau kỳ)"), default=15,
-        help_text=_("Số ngày sau khi kết thúc kỳ mà đơn vị phải gửi số liệu."),
+        help_text=_("Không còn dùng để tính hạn: hạn gửi theo chế độ báo cáo của khung chỉ tiêu."),
+    )
+    regime = models.ForeignKey(
+        Regime, verbose_name=_("chế độ báo cáo"), on_delete=models.PROTECT, related_name="frameworks",
+        default=default_regime_id,
+        help_text=_("Chế độ báo cáo quyết định mỗi kỳ từ ngày nào đến ngày nào và hạn gửi (ngày làm việc)."),
     )
 
     class Meta:
@@ -40,6 +55,20 @@ class Framework(models.Model):
     def clean(self):
         if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
             raise ValidationError({"valid_to": _("Ngày hết hiệu lực phải sau ngày bắt đầu áp dụng.")})
+        self._check_indicators_fit_the_regime()
+
+    def _check_indicators_fit_the_regime(self):
+        if self.pk is None or not self.regime_id:
+            return
+        types = set(self.indicators.filter(regime__isnull=True).values_list("period_type", flat=True))
+        missing = sorted(kind for kind in types if not regime_allows(self.regime, kind))
+        if missing:
+            raise ValidationError({"regime": _("Chế độ báo cáo này không có loại kỳ của các chỉ tiêu trong khung: "
+                                               "%(types)s.") % {"types": ", ".join(missing)}})
+
+    def due_date_for(self, period, *, workdays=None):
+        """Return the deadline of a period (a Period or its code) under the framework's regime."""
+        return regime_period(self.regime, getattr(period, "code", period), workdays=workdays).deadline
 
 
 class Pillar(models.Model):
@@ -131,7 +160,7 @@ class Indicator(models.Model):
     unit_of_measure = models.CharField(_("đơn vị tính"), max_length=50, blank=True)
     value_type = models.CharField(_("kiểu giá trị"), max_length=20, choices=ValueType.choices)
     direction = models.CharField(_("chiều tốt"), max_length=10, choices=Direction.choices, default=Direction.HIGHER)
-    period_type = models.CharField(_("loại kỳ"), max_length=10, choices=PeriodType.choices, default=PeriodType.YEAR)
+    period_type = models.CharField(_("loại kỳ"), max_length=20, choices=PeriodType.choices, default=PeriodType.YEAR)
     unit_kinds = models.JSONField(_("loại đơn vị báo cáo"), default=list,
                                   help_text=_("Các loại đơn vị phải báo cáo chỉ tiêu này."))
     aggregation = models.CharField(_("cách tổng hợp lên tỉnh"), max_length=20, choices=Aggregation.choices,
@@ -148,7 +177,11 @@ class Indicator(models.Model):
     source = models.CharField(_("nguồn số liệu"), max_length=10, choices=Source.choices, default=Source.MANUAL)
     deadline_days = models.PositiveSmallIntegerField(
         _("hạn báo cáo riêng (ngày sau kỳ)"), null=True, blank=True,
-        help_text=_("Để trống để dùng hạn của khung chỉ tiêu."),
+        help_text=_("Không còn dùng để tính hạn: hạn gửi theo chế độ báo cáo."),
+    )
+    regime = models.ForeignKey(
+        Regime, verbose_name=_("chế độ báo cáo riêng"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="indicators", help_text=_("Để trống để dùng chế độ báo cáo của khung chỉ tiêu."),
     )
     baseline_year = models.PositiveSmallIntegerField(_("năm cơ sở"), null=True, blank=True)
     baseline_value = models.DecimalField(_("giá trị cơ sở"), max_digits=20, decimal_places=4, null=True, blank=True)
@@ -178,6 +211,10 @@ class Indicator(models.Model):
         problem = tiers_problem(self.scoring_rule, self.scoring_tiers, self.max_points)
         if problem:
             errors["scoring_tiers"] = problem
+        regime = self.regime if self.regime_id else (self.framework.regime if self.framework_id else None)
+        if regime is not None and not regime_allows(regime, self.period_type):
+            errors["period_type"] = _("Chế độ báo cáo %(regime)s không có kỳ báo cáo loại này.") % {
+                "regime": regime.name}
         if errors:
             raise ValidationError(errors)
 
@@ -185,8 +222,14 @@ class Indicator(models.Model):
     def effective_deadline_days(self):
         return self.deadline_days if self.deadline_days is not None else self.framework.deadline_days
 
-    def due_date_for(self, period):
-        return period.end + timedelta(days=self.effective_deadline_days)
+    def regime_in_force(self):
+        """Return the regime this indicator reports under: its own, else its framework's."""
+        return self.regime if self.regime_id else self.framework.regime
+
+    def due_date_for(self, period, *, workdays=None):
+        """Return the deadline of a period (a Period or its code) under the indicator's regime."""
+        code = getattr(period, "code", period)
+        return period_for(self, code, workdays=workdays).deadline
 
     def applies_to(self, unit):
         return unit.kind in self.unit_kinds

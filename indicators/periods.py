@@ -1,25 +1,36 @@
-"""Reporting periods as DHIS2 writes them: `2023` (year), `2023Q3` (quarter), `202308` (month)."""
+"""Reporting periods: DHIS2-style names, and what a period covers under the indicator's reporting regime.
+
+Names stay as DHIS2 writes them: `2023` (year), `2023M9` (nine months), `2023S1` (half-year), `2023Q3`
+(quarter), `202308` (month). `parse_period` reads a name and gives its calendar months (procedures count
+dossiers by calendar month). `period_for` is the bridge to `regimes`: the days a period covers and its
+deadline come from the regime in force for the indicator (Decree 09/2019: 15 Jul–14 Aug for `202308`).
+
+A value stores the dates it was entered under (period_start, period_end, due_date), so replacing a
+regime later never moves an older value's period or deadline.
+"""
 
 import calendar
-import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from regimes.models import Frequency
+from regimes.periods import PeriodNameError, covered_days, names_of_year, parse_name
+from regimes.selectors import deadline_after, regime_frequencies
+from regimes.workdays import calendar_for
+
 
 class PeriodType(models.TextChoices):
-    MONTH = "month", _("Tháng")
-    QUARTER = "quarter", _("Quý")
-    YEAR = "year", _("Năm")
+    # The same values as regimes.models.Frequency: an indicator's period type is one of its regime's frequencies.
+    MONTH = Frequency.MONTH.value, _("Tháng")
+    QUARTER = Frequency.QUARTER.value, _("Quý")
+    HALF_YEAR = Frequency.HALF_YEAR.value, _("Sáu tháng")
+    NINE_MONTHS = Frequency.NINE_MONTHS.value, _("Chín tháng")
+    YEAR = Frequency.YEAR.value, _("Năm")
 
 
-PATTERNS = {
-    PeriodType.YEAR: re.compile(r"^(?P<year>\d{4})$"),
-    PeriodType.QUARTER: re.compile(r"^(?P<year>\d{4})Q(?P<quarter>[1-4])$"),
-    PeriodType.MONTH: re.compile(r"^(?P<year>\d{4})(?P<month>0[1-9]|1[0-2])$"),
-}
 EARLIEST_YEAR = 2000
 
 
@@ -33,70 +44,116 @@ class PeriodError(ValueError):
 
 @dataclass(frozen=True)
 class Period:
+    """A named period: its days (calendar months, or the regime's window) and, under a regime, its deadline."""
+
     code: str
     type: str
     start: date
     end: date
+    deadline: date | None = None
+    regime: object = field(default=None, compare=False, repr=False)
 
     @property
     def year(self):
-        return self.start.year
+        return int(self.code[:4])
 
     def __str__(self):
         return self.code
 
 
+def _name(code):
+    try:
+        return parse_name(code)
+    except PeriodNameError as exc:
+        raise PeriodError(exc.message) from None
+
+
 def parse_period(code):
-    """Return the Period a string names, or raise PeriodError."""
-    code = (code or "").strip()
-    for period_type, pattern in PATTERNS.items():
-        found = pattern.match(code)
-        if found:
-            return _build(code, period_type, found.groupdict())
-    raise PeriodError(_("Kỳ báo cáo không đúng định dạng: dùng 2023 (năm), 2023Q3 (quý) hoặc 202308 (tháng)."))
+    """Return the Period a string names, covering its calendar months, or raise PeriodError."""
+    name = _name(code)
+    last_day = calendar.monthrange(name.year, name.last_month)[1]
+    return Period(code=name.code, type=name.frequency, start=date(name.year, name.first_month, 1),
+                  end=date(name.year, name.last_month, last_day))
 
 
-def _build(code, period_type, parts):
-    year = int(parts["year"])
-    if year < EARLIEST_YEAR:
-        raise PeriodError(_("Kỳ báo cáo quá xa trong quá khứ."))
-    if period_type == PeriodType.YEAR:
-        first_month, last_month = 1, 12
-    elif period_type == PeriodType.QUARTER:
-        first_month = 3 * (int(parts["quarter"]) - 1) + 1
-        last_month = first_month + 2
-    else:
-        first_month = last_month = int(parts["month"])
-    end = date(year, last_month, calendar.monthrange(year, last_month)[1])
-    return Period(code=code, type=period_type, start=date(year, first_month, 1), end=end)
+def regime_period(regime, code, *, workdays=None):
+    """Return the Period a name covers under `regime`, with its deadline; raise PeriodError if malformed."""
+    name = _name(code)
+    start, end = covered_days(regime, name)
+    workdays = workdays or calendar_for(start.year, end.year)
+    return Period(code=name.code, type=name.frequency, start=start, end=end,
+                  deadline=deadline_after(regime, end, workdays), regime=regime)
+
+
+def period_for(indicator, code, *, workdays=None):
+    """Return the Period `code` names for this indicator: its regime's window and deadline."""
+    return regime_period(indicator.regime_in_force(), code, workdays=workdays)
 
 
 def parse_period_for(code, period_type, *, today):
-    """Return the Period if it is of `period_type` and has begun by `today`; else raise PeriodError."""
+    """Return the calendar Period if it is of `period_type` and has begun by `today`; else raise PeriodError."""
     period = parse_period(code)
+    _check_type(period, period_type)
+    _check_begun(period, today)
+    return period
+
+
+def period_for_entry(indicator, code, *, today, workdays=None):
+    """Return the indicator's Period for `code` if values may be entered for it by `today`; else raise."""
+    period = period_for(indicator, code, workdays=workdays)
+    _check_type(period, indicator.period_type)
+    _check_begun(period, today)
+    return period
+
+
+def _check_type(period, period_type):
     if period.type != period_type:
         raise PeriodError(
             _("Kỳ báo cáo %(code)s không đúng loại kỳ của chỉ tiêu (%(expected)s).")
-            % {"code": code, "expected": PeriodType(period_type).label}
+            % {"code": period.code, "expected": PeriodType(period_type).label}
         )
+
+
+def _check_begun(period, today):
     if period.start > today:
-        raise PeriodError(_("Kỳ báo cáo %(code)s chưa bắt đầu: không thể báo cáo trước.") % {"code": code})
-    return period
+        raise PeriodError(_("Kỳ báo cáo %(code)s chưa bắt đầu: không thể báo cáo trước.") % {"code": period.code})
 
 
 def periods_of_year(year, period_type):
     """Return the period codes of one type within a year, in order."""
-    if period_type == PeriodType.YEAR:
-        return [str(year)]
-    if period_type == PeriodType.QUARTER:
-        return [f"{year}Q{quarter}" for quarter in range(1, 5)]
-    return [f"{year}{month:02d}" for month in range(1, 13)]
+    return names_of_year(year, period_type)
 
 
-def current_period(period_type, today):
-    """Return the code of the period of this type that contains `today`."""
+def _windows_around(regime, period_type, today):
+    """Return (code, start, end) of the regime's periods named in the years around `today`, by end date."""
+    found = []
+    for year in range(today.year - 1, today.year + 2):
+        for code in names_of_year(year, period_type):
+            start, end = covered_days(regime, parse_name(code))
+            found.append((code, start, end))
+    return sorted(found, key=lambda window: window[2])
+
+
+def current_period(period_type, today, regime=None):
+    """Return the code of the period of this type that `today` falls in (under `regime` if given)."""
+    if regime is not None:
+        return next(code for code, _start, end in _windows_around(regime, period_type, today) if end >= today)
     if period_type == PeriodType.YEAR:
         return str(today.year)
     if period_type == PeriodType.QUARTER:
         return f"{today.year}Q{(today.month - 1) // 3 + 1}"
+    if period_type == PeriodType.HALF_YEAR:
+        return f"{today.year}S{1 if today.month <= 6 else 2}"
+    if period_type == PeriodType.NINE_MONTHS:
+        return f"{today.year}M9" if today.month <= 9 else f"{today.year + 1}M9"
     return f"{today.year}{today.month:02d}"
+
+
+def last_finished_in_regime(regime, period_type, today):
+    """Return the code of the regime's most recent period of this type whose window ended before `today`."""
+    return [code for code, _start, end in _windows_around(regime, period_type, today) if end < today][-1]
+
+
+def regime_allows(regime, period_type):
+    """Return whether the regime reports at this frequency."""
+    return period_type in regime_frequencies(regime)

@@ -1,10 +1,9 @@
-"""Deadline reminders to unit staff: N days before a reporting deadline, and when it has passed.
+"""Deadline reminders to unit staff: N working days before a deadline (the regime's list), and when it has passed.
 
 Set-based: a handful of queries whatever the number of units, then one email per person.
 """
 
 from collections import defaultdict
-from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import send_mass_mail
@@ -13,33 +12,47 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from departments.models import Membership, Role
+from regimes.workdays import calendar_for
 
-from .models import Indicator, IndicatorValue, ReminderRun, Source, ValueState
-from .periods import parse_period
-from .selectors import last_finished_period
+from .models import IndicatorValue, ReminderRun, ValueState
+from .periods import current_period
+from .selectors import due_periods_of, indicators_with_regimes, working_days_late
 
-OVERDUE_REPEAT_DAYS = 7
+# Overdue reminders: the first working day after the deadline, then every five working days (a working week).
+OVERDUE_REPEAT_WORKING_DAYS = 5
 
 
-def _is_reminder_day(due, today, days_before):
-    if due - today == timedelta(days=days_before):
+def _is_reminder_day(due, today, days_before, workdays):
+    """Return "soon", "overdue" or None: reminders go out on working days only."""
+    if not workdays.is_working_day(today):
+        return None
+    if today < due and workdays.working_days_between(today, due) in days_before:
         return "soon"
-    late = (today - due).days
-    if late > 0 and late % OVERDUE_REPEAT_DAYS == 1 % OVERDUE_REPEAT_DAYS:
-        return "overdue"  # the day after the deadline, then weekly
+    late = working_days_late(due, today, workdays)
+    if late > 0 and late % OVERDUE_REPEAT_WORKING_DAYS == 1 % OVERDUE_REPEAT_WORKING_DAYS:
+        return "overdue"
     return None
+
+
+def _days_before(regime):
+    """Return the regime's reminder days (working days before the deadline), else the portal's setting."""
+    return set(regime.reminder_days_before or [settings.REMINDER_DAYS_BEFORE])
 
 
 def deadline_reminders(*, today):
     """Return {email: [lines]} of what each staff member's units owe and why today is the day to say so."""
-    days_before = settings.REMINDER_DAYS_BEFORE
-    indicators = list(Indicator.objects.filter(is_active=True, source=Source.MANUAL).select_related("framework"))
+    indicators = indicators_with_regimes()
+    workdays = calendar_for(today.year - 1, today.year)
+    # A Decree 09 deadline falls days after the cut-off, so "soon" can concern the period still running.
+    finished = due_periods_of(indicators, today, workdays)
+    running = due_periods_of(indicators, today, workdays, pick=current_period)
     due_items = []
     for indicator in indicators:
-        period = parse_period(last_finished_period(indicator.period_type, today))
-        when = _is_reminder_day(indicator.due_date_for(period), today, days_before)
-        if when:
-            due_items.append((indicator, period, when))
+        days_before = _days_before(indicator.regime_in_force())
+        for period in dict.fromkeys([finished[indicator.pk], running[indicator.pk]]):
+            when = _is_reminder_day(period.deadline, today, days_before, workdays)
+            if when:
+                due_items.append((indicator, period, when))
     if not due_items:
         return {}
     memberships = list(
@@ -60,7 +73,7 @@ def deadline_reminders(*, today):
             label = _("sắp đến hạn") if when == "soon" else _("đã quá hạn")
             messages[membership.user.email].append(
                 f"- {unit.name}: {indicator.code} {indicator.name}, {_('kỳ')} {period.code}, "
-                f"{_('hạn')} {indicator.due_date_for(period):%d/%m/%Y} ({label})"
+                f"{_('hạn')} {period.deadline:%d/%m/%Y} ({label})"
             )
     return dict(messages)
 

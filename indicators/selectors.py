@@ -12,9 +12,11 @@ from django.db.models.functions import RowNumber
 
 from departments.models import Unit
 from departments.policy import restrict_reviewed_data, restrict_to_scope
+from regimes.models import Regime
+from regimes.workdays import calendar_for
 
 from .models import Aggregation, AuditAction, AuditEntry, Indicator, IndicatorValue, Source, Target, ValueState
-from .periods import current_period, parse_period
+from .periods import current_period, last_finished_in_regime, parse_period, period_for, regime_allows, regime_period
 from .scoring import pick_target, points_of, status_of
 
 HUNDRED = 100
@@ -194,39 +196,82 @@ def _totals(rows):
     return {key: sum(row[key] for row in rows) for key in keys}
 
 
-def last_finished_period(period_type, today):
-    """Return the code of the most recent period of this type that has ended by `today`."""
+def last_finished_period(period_type, today, regime=None):
+    """Return the code of the most recent period of this type that has ended by `today` (under `regime`)."""
+    if regime is not None:
+        return last_finished_in_regime(regime, period_type, today)
     if period_type == "year":
         return str(today.year - 1)
     if period_type == "quarter":
         quarter = (today.month - 1) // 3  # the previous quarter, 0 meaning Q4 of last year
         return f"{today.year}Q{quarter}" if quarter else f"{today.year - 1}Q4"
+    if period_type in ("half_year", "nine_months"):
+        return _last_finished_long_period(period_type, today)
     first_of_month = date(today.year, today.month, 1)
     return current_period("month", date.fromordinal(first_of_month.toordinal() - 1))
 
 
+def _last_finished_long_period(period_type, today):
+    if period_type == "nine_months":
+        return f"{today.year}M9" if today.month > 9 else f"{today.year - 1}M9"
+    return f"{today.year}S1" if today.month > 6 else f"{today.year - 1}S2"
+
+
+def indicators_with_regimes(queryset=None):
+    """Return active manually entered indicators with their regimes loaded (no query per indicator)."""
+    queryset = Indicator.objects.all() if queryset is None else queryset
+    return list(queryset.filter(is_active=True, source=Source.MANUAL)
+                .select_related("framework__regime", "regime"))
+
+
+def due_periods_of(indicators, today, workdays, *, pick=None):
+    """Return {indicator id: Period}: each indicator's last finished period under its regime, with its deadline.
+
+    `pick(period_type, today, regime)` chooses another period (e.g. `current_period`).
+    """
+    pick = pick or last_finished_period
+    periods, by_rule = {}, {}
+    for indicator in indicators:
+        regime = indicator.regime_in_force()
+        key = (regime.pk, indicator.period_type)
+        if key not in by_rule:
+            by_rule[key] = period_for(indicator, pick(indicator.period_type, today, regime), workdays=workdays)
+        periods[indicator.pk] = by_rule[key]
+    return periods
+
+
+def working_days_late(due, today, workdays):
+    """Return how many working days `today` is past `due` (0 while the deadline has not passed)."""
+    return workdays.working_days_between(due, today) if today > due else 0
+
+
 def staff_tasks(*, actor, today):
     """Return what the actor's units owe now: missing or unsent values of the last finished periods,
-    and values that came back, each with its deadline."""
+    and values that came back, each with its deadline and how many working days it is overdue."""
     units = list(actor.home_units.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today)))
-    indicators = list(Indicator.objects.filter(is_active=True, source=Source.MANUAL).select_related("framework"))
-    due_periods = {kind: last_finished_period(kind, today) for kind in ("month", "quarter", "year")}
+    indicators = indicators_with_regimes()
+    workdays = calendar_for(today.year - 1, today.year)
+    due_periods = due_periods_of(indicators, today, workdays)
     existing = {
         (v.indicator_id, v.unit_id, v.period): v
-        for v in IndicatorValue.objects.filter(unit__in=units, period__in=set(due_periods.values()))
+        for v in IndicatorValue.objects.filter(unit__in=units, period__in={p.code for p in due_periods.values()})
     }
     tasks = []
     for unit in units:
         for indicator in indicators:
             if not indicator.applies_to(unit):
                 continue
-            code = due_periods[indicator.period_type]
-            value = existing.get((indicator.pk, unit.pk, code))
+            period = due_periods[indicator.pk]
+            value = existing.get((indicator.pk, unit.pk, period.code))
             if value is not None and value.state in (ValueState.SUBMITTED, ValueState.APPROVED):
                 continue
-            due = indicator.due_date_for(parse_period(code))
-            tasks.append({"indicator": indicator, "unit": unit, "period": code, "value": value, "due_date": due,
-                          "overdue": due < today, "state": value.state if value else None,
+            # A value already entered keeps the deadline stored with it, even if the regime changed since.
+            due = value.due_date if value is not None else period.deadline
+            late = working_days_late(due, today, workdays)
+            tasks.append({"indicator": indicator, "unit": unit, "period": period.code, "value": value,
+                          "due_date": due, "period_start": period.start, "period_end": period.end,
+                          "overdue": late > 0, "working_days_late": late,
+                          "state": value.state if value else None,
                           "return_reason": value.return_reason if value else ""})
     tasks.sort(key=lambda task: (task["state"] != ValueState.RETURNED, task["due_date"]))
     return tasks
@@ -252,3 +297,23 @@ def changes_since_approval(value):
     return {name: (approved.get(name), now[name]) for name in ("numerator", "denominator", "value", "note")
             if str(approved.get(name)) != str(now[name])}
 
+
+
+def regimes_in_use():
+    """Return the regimes active indicators report under (their own, else their framework's), by code."""
+    own = Q(indicators__is_active=True)
+    inherited = Q(frameworks__indicators__is_active=True, frameworks__indicators__regime__isnull=True)
+    return Regime.objects.filter(own | inherited).distinct().order_by("code")
+
+
+def period_rules(code):
+    """Return, for each regime in use that reports at this period's frequency, the Period `code` names there.
+
+    Two queries whatever the number of indicators: the regimes, and the working-day changes.
+    """
+    parsed = parse_period(code)
+    regimes = [regime for regime in regimes_in_use() if regime_allows(regime, parsed.type)]
+    if not regimes:
+        return []
+    workdays = calendar_for(parsed.year - 1, parsed.year)
+    return [regime_period(regime, parsed.code, workdays=workdays) for regime in regimes]

@@ -16,7 +16,7 @@ from kernel.errors import Conflict, NotAllowed, NotFoundInScope, ServiceError
 
 from .models import EDITABLE_STATES, AuditAction, AuditEntry, Comment, Evidence, IndicatorValue, Source, ValueState
 from .numbers import clean_numbers
-from .periods import PeriodError, parse_period_for
+from .periods import PeriodError, period_for_entry
 
 
 def snapshot(value):
@@ -49,9 +49,10 @@ def ensure_may_edit(*, actor, indicator, unit):
         raise ServiceError(_("Chỉ tiêu này không áp dụng cho loại đơn vị này."), field="unit")
 
 
-def resolve_period(indicator, period_code):
+def resolve_period(indicator, period_code, *, workdays=None):
+    """Return the indicator's Period (its regime's window and deadline) for entry, or raise ServiceError."""
     try:
-        return parse_period_for(period_code, indicator.period_type, today=timezone.localdate())
+        return period_for_entry(indicator, period_code, today=timezone.localdate(), workdays=workdays)
     except PeriodError as exc:
         raise ServiceError(exc.message, field="period") from None
 
@@ -76,7 +77,7 @@ def value_create(*, indicator, unit, period, actor, channel, numerator=None, den
         with transaction.atomic():
             created = IndicatorValue.objects.create(
                 indicator=indicator, unit=unit, period=parsed.code, period_start=parsed.start,
-                period_end=parsed.end, due_date=indicator.due_date_for(parsed), note=note, created_by=person,
+                period_end=parsed.end, due_date=parsed.deadline, note=note, created_by=person,
                 updated_by=person, **numbers,
             )
     except IntegrityError:  # someone created it between our check and our insert

@@ -17,9 +17,12 @@ LOOKAHEAD_DAYS = 120
 class WorkingCalendar:
     """Working days over a span of years, read from the database once."""
 
-    def __init__(self, first_year, last_year):
+    def __init__(self, first_year, last_year, *, every_change=False):
+        # The package adds the holidays of any other year when a day in it is asked about (expand).
         self._official = holidays.country_holidays("VN", years=range(first_year, last_year + 1))
-        changes = WorkingDayChange.objects.filter(day__year__gte=first_year, day__year__lte=last_year)
+        changes = WorkingDayChange.objects.all()
+        if not every_change:
+            changes = changes.filter(day__year__gte=first_year, day__year__lte=last_year)
         self._changes = dict(changes.values_list("day", "kind"))
 
     def is_working_day(self, day):
@@ -55,3 +58,8 @@ class WorkingCalendar:
 def calendar_for(*years):
     """Return a WorkingCalendar covering the given years and the next (deadlines cross new year)."""
     return WorkingCalendar(min(years), max(years) + 1)
+
+
+def calendar_for_any_year(today):
+    """Return a WorkingCalendar that knows every recorded change, for work over periods of any year (one query)."""
+    return WorkingCalendar(today.year - 1, today.year + 1, every_change=True)

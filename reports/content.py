@@ -15,7 +15,7 @@ from departments.models import Unit
 from departments.policy import Actor
 from indicators.periods import parse_period
 from indicators.scoring import Status
-from indicators.selectors import completeness, progress
+from indicators.selectors import completeness, period_rules, progress
 from procedures.models import Score766Rule
 from procedures.selectors import coverage, decision766_estimates, procedure_stats
 
@@ -55,6 +55,7 @@ def build_content(*, period, unit=None):
     coverage_rows = coverage(on=parsed.end, group_by="department", department=department)
     level_rows = coverage(on=parsed.end, group_by="level")
     indicator_rows = progress_result["rows"] if unit else progress_result["province"]
+    rules = _period_rules(parsed.code)
     sections = [
         _indicators_section(indicator_rows),
         _completeness_section(completeness_result),
@@ -62,17 +63,27 @@ def build_content(*, period, unit=None):
         _dossiers_section(stats),
         _decision766_section(estimates),
         _ranking_section(estimates, stats),
-        _gaps_section(progress_result["rows"], completeness_result, parsed),
+        _gaps_section(progress_result["rows"], completeness_result, parsed, rules),
     ]
     return {
         "kind": "compliance", "period": parsed.code,
         "title": _("Báo cáo tình hình thực hiện chuyển đổi số"),
         "scope": {"code": unit.code if unit else None, "name": unit.name if unit else _("Toàn tỉnh")},
         "generated_at": timezone.localtime().isoformat(timespec="seconds"),
+        "period_rules": rules,
         "sections": sections,
         "chart": _chart(indicator_rows),
         "summary": _summary(indicator_rows, completeness_result, totals, coverage(on=parsed.end)[0]),
     }
+
+
+def _period_rules(code):
+    """Return what the period covers and when it is due under each regime the indicators report under."""
+    return [{
+        "period": rule.code, "start": rule.start.isoformat(), "end": rule.end.isoformat(),
+        "deadline": rule.deadline.isoformat() if rule.deadline else None, "regime": rule.regime.code,
+        "regime_name": rule.regime.name, "legal_basis": rule.regime.legal_basis,
+    } for rule in period_rules(code)]
 
 
 def _indicators_section(rows):
@@ -93,7 +104,7 @@ def _indicators_section(rows):
             "value_period": row["value_period"] or "", "target": row["target"],
             "target_year": str(row["target_year"] or ""),
             "decision": row["target_decision"] or "", "points": row["points"], "max_points": row["max_points"],
-            "status": str(Status(row["status"]).label),
+            "status": str(Status(row["status"]).label), "status_code": row["status"],
         } for row in sorted(rows, key=lambda r: (r["indicator"].pillar.order if r["indicator"].pillar else 0,
                                                  r["indicator"].code, r["unit"].code if r["unit"] else ""))],
     }
@@ -179,13 +190,17 @@ def _ranking_section(estimates, stats):
     }
 
 
-def _gaps_section(unit_rows, completeness_result, parsed):
+def _gaps_section(unit_rows, completeness_result, parsed, rules):
+    # `indicator` carries the code for readers (the dashboard links it); the columns stay what people read.
     gaps = [{"kind": _("Chậm so với lộ trình"), "unit": row["unit"].code, "name": row["unit"].name,
+             "indicator": row["indicator"].code,
              "detail": f"{row['indicator'].code}: {row['value']} / {row['target']}",
              "size": (row["target"] or 0) - (row["value"] or 0)}
             for row in unit_rows if row["status"] == Status.OFF_TRACK]
-    overdue = timezone.localdate() > parsed.end
-    gaps += [{"kind": _("Chưa gửi báo cáo"), "unit": row["unit"].code, "name": row["unit"].name,
+    # A unit owes its values once the period's deadline has passed, under the regimes it reports under.
+    deadlines = [rule["deadline"] for rule in rules if rule["deadline"]]
+    overdue = timezone.localdate().isoformat() > (max(deadlines) if deadlines else parsed.end.isoformat())
+    gaps += [{"kind": _("Chưa gửi báo cáo"), "unit": row["unit"].code, "name": row["unit"].name, "indicator": None,
               "detail": _("%(missing)s/%(expected)s chỉ tiêu chưa gửi") % {"missing": row["missing"],
                                                                             "expected": row["expected"]},
               "size": Decimal(row["missing"]) * 10}
@@ -195,7 +210,8 @@ def _gaps_section(unit_rows, completeness_result, parsed):
         "key": "gaps", "title": _("Những khoảng cách lớn nhất"),
         "columns": [column("kind", _("Loại")), column("unit", _("Mã đơn vị")), column("name", _("Đơn vị")),
                     column("detail", _("Chi tiết"))],
-        "rows": [{key: gap[key] for key in ("kind", "unit", "name", "detail")} for gap in gaps[:GAP_LIMIT]],
+        "rows": [{key: gap[key] for key in ("kind", "unit", "name", "indicator", "detail")}
+                 for gap in gaps[:GAP_LIMIT]],
     }
 
 

@@ -84,6 +84,7 @@ def dashboard_data(*, period, unit=None):
     units = _units_by_code(sections)
     indicator_rows = _indicator_rows(sections["indicators"]["rows"], indicators, units)
     return {
+        "period_rules": period_rules_shown(content["period_rules"]),
         "summary": content["summary"],
         "headline": _headline(content["summary"]),
         "pillars": _pillars(indicator_rows),
@@ -133,13 +134,13 @@ def share(part, whole):
     return f"{ratio.quantize(Decimal('0.1'))}%"
 
 
-def _status_codes():
-    # The content carries status labels (it is written for people); map them back in the same language.
-    return {str(status.label): status.value for status in Status}
+def period_rules_shown(rules):
+    """Return the content's period rules with dates as dates, for the page to format."""
+    return [{**rule, "start": date.fromisoformat(rule["start"]), "end": date.fromisoformat(rule["end"]),
+             "deadline": date.fromisoformat(rule["deadline"]) if rule["deadline"] else None} for rule in rules]
 
 
 def _indicator_rows(rows, indicators, units):
-    codes = _status_codes()
     shown = []
     for row in rows:
         indicator, unit = indicators.get(row["code"]), units.get(row["unit"])
@@ -151,7 +152,7 @@ def _indicator_rows(rows, indicators, units):
             filters["unit__id__exact"] = unit.pk
         shown.append({
             **row, "indicator": indicator, "name": localized(indicator), "unit_obj": unit,
-            "status": codes.get(row["status"], Status.NO_DATA), "status_label": row["status"],
+            "status": row["status_code"], "status_label": row["status"],
             "value_width": share(row["value"], scale), "target_at": share(row["target"], scale),
             "unit_of_measure": indicator.unit_of_measure, "url": values_url(**filters),
         })
@@ -253,7 +254,7 @@ def _gaps(rows, indicators, units, parsed):
     shown = []
     for row in rows:
         unit = units.get(row["unit"])
-        code = row["detail"].partition(":")[0]
+        code = row["indicator"]
         filters = {"unit__id__exact": unit.pk} if unit else {}
         if code in indicators:  # a unit off track: its approved value of that indicator
             filters.update({"indicator__id__exact": indicators[code].pk, "state__exact": ValueState.APPROVED})

@@ -92,6 +92,31 @@ def build_cast():
 # --- indicators -------------------------------------------------------------------------------
 
 from indicators.models import Framework, Indicator, Pillar, Target  # noqa: E402
+from regimes.models import Regime  # noqa: E402
+from regimes.services import seeded_regime  # noqa: E402
+
+
+class RegimeFactory(factory.django.DjangoModelFactory):
+    """A calendar regime due on the 15th of the month after the period (the tests' plain case)."""
+
+    class Meta:
+        model = Regime
+        django_get_or_create = ("code",)
+
+    code = "test-lich"
+    name = "Chế độ báo cáo thử (kỳ theo lịch, hạn ngày 15 tháng sau)"
+    legal_basis = "Dữ liệu thử"
+    frequencies = factory.LazyFunction(lambda: ["month", "quarter", "half_year", "nine_months", "year"])
+    window_kind = "calendar"
+    deadline_kind = "fixed_day"
+    deadline_day = 15
+    deadline_month_offset = 1
+    reminder_days_before = factory.LazyFunction(lambda: [3])
+
+
+def dx_regime():
+    """Return the province's DX regime as regimes 0002 seeds it (again, if a transactional test flushed it)."""
+    return seeded_regime("bao-cao-cds-tinh")
 
 
 class FrameworkFactory(factory.django.DjangoModelFactory):
@@ -101,6 +126,7 @@ class FrameworkFactory(factory.django.DjangoModelFactory):
     code = factory.Sequence(lambda n: f"fw-{n}")
     name = factory.Sequence(lambda n: f"Khung chỉ tiêu {n}")
     deadline_days = 15
+    regime = factory.SubFactory(RegimeFactory)
 
 
 class PillarFactory(factory.django.DjangoModelFactory):

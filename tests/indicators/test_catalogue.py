@@ -15,7 +15,14 @@ from indicators.scoring import points_of
 from indicators.selectors import progress
 from indicators.services import value_approve, value_create, value_submit
 from kernel.errors import NotAllowed, ServiceError
-from tests.factories import FrameworkFactory, IndicatorFactory, PillarFactory, TargetFactory, UnitFactory
+from tests.factories import (
+    FrameworkFactory,
+    IndicatorFactory,
+    PillarFactory,
+    RegimeFactory,
+    TargetFactory,
+    UnitFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -222,6 +229,7 @@ def test_framework_admin_refuses_an_end_before_the_start(cast):
     response = admin_client(cast.admin).post("/admin/indicators/framework/add/", {
         "code": "dti-2030", "name": "DTI 2030", "name_en": "", "version": "", "decision": "",
         "valid_from": "01/01/2030", "valid_to": "01/01/2029", "deadline_days": "15",
+        "regime": str(RegimeFactory().pk),  # a framework names its reporting regime (issue 11)
         "pillars-TOTAL_FORMS": "0", "pillars-INITIAL_FORMS": "0"})
     assert list(form_errors(response)) == ["valid_to"]
     assert not Framework.objects.filter(code="dti-2030").exists()
@@ -231,6 +239,7 @@ def test_framework_admin_saves_its_pillars_through_the_service(cast):
     response = admin_client(cast.admin).post("/admin/indicators/framework/add/", {
         "code": "dti-2030", "name": "DTI 2030", "name_en": "", "version": "", "decision": "",
         "valid_from": "", "valid_to": "", "deadline_days": "15",
+        "regime": str(RegimeFactory().pk),  # a framework names its reporting regime (issue 11)
         "pillars-TOTAL_FORMS": "1", "pillars-INITIAL_FORMS": "0",
         "pillars-0-order": "1", "pillars-0-code": "nen-tang", "pillars-0-name": "Nền tảng", "pillars-0-name_en": ""})
     assert response.status_code == 302, form_errors(response)
