@@ -373,7 +373,7 @@ class Evidence(models.Model):
     original_name = models.CharField(_("tên tệp"), max_length=255)
     content_type = models.CharField(_("loại tệp"), max_length=100)
     size = models.PositiveIntegerField(_("dung lượng (byte)"))
-    sha256 = models.CharField(max_length=64)
+    sha256 = models.CharField(_("mã kiểm tra SHA-256"), max_length=64)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("người tải lên"),
                                     on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(_("tải lên lúc"), auto_now_add=True)
@@ -456,9 +456,9 @@ REPORTING_UNIT_KINDS = [kind.value for kind in UnitKind]
 class ReminderRun(models.Model):
     """One row per day reminders went out: a second run the same day finds it and sends nothing."""
 
-    day = models.DateField(unique=True)
-    sent = models.PositiveIntegerField(default=0)
-    at = models.DateTimeField(auto_now_add=True)
+    day = models.DateField(_("ngày"), unique=True)
+    sent = models.PositiveIntegerField(_("số lời nhắc đã gửi"), default=0)
+    at = models.DateTimeField(_("lúc"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("lần gửi nhắc hạn")

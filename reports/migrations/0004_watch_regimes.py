@@ -46,7 +46,7 @@ def remove_triggers(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("reports", "0002_trust"),
+        ("reports", "0003_verbose_names"),
         ("regimes", "0002_seed_regimes"),
     ]
 
