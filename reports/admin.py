@@ -20,6 +20,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from departments.policy import Actor, units_visible_to
+from kernel.admin import ReadOnlyAdmin
 from kernel.errors import ServiceError
 
 from .models import FileFormat, Report, ReportKind, ReportStatus
@@ -41,7 +42,7 @@ class ReportGenerateForm(forms.Form):
 
 
 @admin.register(Report)
-class ReportAdmin(admin.ModelAdmin):
+class ReportAdmin(ReadOnlyAdmin):
     list_display = ["id", "kind", "period", "scope", "status", "requester", "created_at", "started_at",
                     "finished_at", "downloads"]
     list_display_links = ["id", "period"]
@@ -55,15 +56,6 @@ class ReportAdmin(admin.ModelAdmin):
     change_list_template = "admin/reports/report/change_list.html"
 
     # permissions: records are read-only; generating is the add permission's
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_generate_permission(self, request):
         opts = self.opts

@@ -6,20 +6,15 @@ from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
-from departments.policy import (
-    Actor,
-    restrict_to_scope,
-)
+from departments.policy import Actor, restrict_to_scope
+from kernel.admin import ReadOnlyAdmin
 
-from ..models import (
-    AUDITED_FIELDS,
-    AuditEntry,
-)
+from ..models import AUDITED_FIELDS, AuditEntry
 from .display import field_label, shown
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin):
     """The audit trail, read only: who changed which value, when, through what, before and after."""
 
     list_display = ["at", "value", "action", "channel", "actor", "api_key", "short_reason"]
@@ -33,15 +28,6 @@ class AuditEntryAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         # The review trail is its own unit's (and reviewers'), even once the value is approved.
         return restrict_to_scope(Actor.from_request(request), super().get_queryset(request), unit_field="value__unit")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("lý do"))
     def short_reason(self, obj):

@@ -8,10 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from departments.admin import CatalogueAdmin
 from departments.models import UnitKind
-from departments.policy import (
-    Actor,
-    can_manage_catalogues,
-)
+from departments.policy import Actor, can_manage_catalogues
 from kernel.admin import ServiceSaveAdmin
 from kernel.errors import ServiceError
 
@@ -25,12 +22,7 @@ from ..catalogue import (
     target_delete,
     target_save,
 )
-from ..models import (
-    Framework,
-    Indicator,
-    Pillar,
-    Target,
-)
+from ..models import Framework, Indicator, Pillar, Target
 
 
 class CatalogueInline(admin.TabularInline):

@@ -5,13 +5,7 @@ from decimal import Decimal, InvalidOperation
 from django.utils.html import format_html
 from django.utils.text import Truncator, capfirst
 
-from ..models import (
-    AUDITED_FIELDS,
-    Comment,
-    Evidence,
-    IndicatorValue,
-    ValueState,
-)
+from ..models import AUDITED_FIELDS, Comment, Evidence, IndicatorValue, ValueState
 
 
 def plain(raw):

@@ -15,27 +15,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from departments.policy import (
-    Actor,
-    can_comment_on_value,
-    can_edit_unit_data,
-    can_see_review_trail,
-)
+from departments.policy import Actor, can_comment_on_value, can_edit_unit_data, can_see_review_trail
 from kernel.errors import BatchRejected, ServiceError
 
 from ..imports import rows_from_upload, values_import
-from ..models import (
-    AuditChannel,
-    ValueState,
-)
+from ..models import AuditChannel, ValueState
 from ..selectors import staff_tasks
-from ..services import (
-    comment_add,
-    value_approve,
-    value_reopen,
-    value_return,
-    value_submit,
-)
+from ..services import comment_add, value_approve, value_reopen, value_return, value_submit
 from .display import audit_rows
 
 WORKFLOW = {

@@ -16,24 +16,10 @@ from import_export.formats.base_formats import CSV, XLSX
 from import_export.forms import ExportForm
 
 from departments.models import Unit
-from departments.policy import (
-    Actor,
-    can_change_value,
-    can_enter_data,
-    can_review,
-    units_visible_to,
-)
+from departments.policy import Actor, can_change_value, can_enter_data, can_review, units_visible_to
 from kernel.errors import ServiceError
 
-from ..models import (
-    AuditChannel,
-    Comment,
-    Evidence,
-    Indicator,
-    IndicatorValue,
-    Source,
-    ValueState,
-)
+from ..models import AuditChannel, Comment, Evidence, Indicator, IndicatorValue, Source, ValueState
 from ..resources import IndicatorValueResource
 from ..selectors import changes_since_approval, review_queue, values_visible_to
 from ..services import (

@@ -5,13 +5,7 @@ import io
 
 from kernel.cells import safe_cell
 
-from .common import (
-    NUMERIC_TYPES,
-    as_decimal,
-    is_integral,
-    section_columns,
-    to_cents,
-)
+from .common import NUMERIC_TYPES, as_decimal, is_integral, section_columns, to_cents
 
 
 def render_csv(content):

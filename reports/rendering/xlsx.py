@@ -15,14 +15,7 @@ from openpyxl.writer.excel import ExcelWriter
 
 from kernel.cells import safe_cell
 
-from .common import (
-    NUMERIC_TYPES,
-    as_decimal,
-    heading_lines,
-    is_integral,
-    section_columns,
-    summary_rows,
-)
+from .common import NUMERIC_TYPES, as_decimal, heading_lines, is_integral, section_columns, summary_rows
 
 XLSX_FORMATS = {"int": "#,##0", "number": "#,##0.00", "percent": "0.00"}
 XLSX_HEADER_FILL = PatternFill("solid", start_color="DDEBF7", end_color="DDEBF7")
