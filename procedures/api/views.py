@@ -20,11 +20,12 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
+from departments.api.base import ActorMixin
 from departments.models import ApiResource
 from departments.policy import Actor, can_push_source_data
-from indicators.api.serializers import ApiErrorSerializer
-from indicators.api.views import ActorMixin
-from kernel.errors import ServiceError
+from kernel.api.serializers import ERROR_RESPONSES as ERRORS
+from kernel.api.serializers import ApiErrorSerializer
+from kernel.errors import ServiceError, TooLarge, UnsupportedFormat
 
 from ..filters import DossierFilter, ProcedureFilter
 from ..ingest import dossiers_import, rows_from_csv
@@ -34,18 +35,7 @@ from ..services import ensure_may_add_procedures, procedure_save
 from . import serializers as s
 
 API = "api"
-ERRORS = {400: ApiErrorSerializer, 403: ApiErrorSerializer, 404: ApiErrorSerializer}
 ESTIMATE_NOTE = _("Điểm ước tính theo các quy tắc đã cấu hình (QĐ 766/QĐ-TTg), không phải điểm chính thức.")
-
-
-class RequestTooLarge(ServiceError):
-    status = 413
-    default_code = "too_large"
-
-
-class UnsupportedFormat(ServiceError):
-    status = 415
-    default_code = "unsupported_media_type"
 
 
 class SourceDataPushPermission(permissions.BasePermission):
@@ -144,7 +134,7 @@ def _refuse_large_body(request):
         length = 0
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
     if limit is not None and length > limit:
-        raise RequestTooLarge(TOO_MANY_BYTES % {"max": limit})
+        raise TooLarge(TOO_MANY_BYTES % {"max": limit})
 
 
 class RawBodyParser(BaseParser):
@@ -200,7 +190,7 @@ class DossierViewSet(ActorMixin, mixins.ListModelMixin, viewsets.GenericViewSet)
         rows, body_source = _dossier_rows(request)
         limit = settings.DOSSIER_IMPORT_MAX_ROWS
         if len(rows) > limit:
-            raise RequestTooLarge(TOO_MANY_ROWS % {"max": limit}, field="dossiers")
+            raise TooLarge(TOO_MANY_ROWS % {"max": limit}, field="dossiers")
         source = _clean_source(body_source) or options.get("source") or request.user.get_username()
         summary = dossiers_import(rows=rows, source=source, actor=self.actor, channel=API,
                                   dry_run=options["dry_run"], partial=options["partial"])

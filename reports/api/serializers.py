@@ -5,9 +5,10 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from departments.api.base import UNKNOWN_UNIT, CodeRelatedField
 from departments.models import Unit
 from departments.policy import units_visible_to
-from indicators.api.serializers import UNKNOWN_UNIT, ApiErrorSerializer, CodeRelatedField
+from kernel.api.serializers import ApiErrorSerializer
 
 from ..models import FileFormat, Report, ReportKind
 
