@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.forms.models import construct_instance
@@ -17,6 +18,7 @@ from import_export.forms import ExportForm
 
 from departments.models import Unit
 from departments.policy import Actor, can_change_value, can_enter_data, can_review, units_visible_to
+from kernel.admin import ServiceSaveAdmin
 from kernel.errors import ServiceError
 
 from ..models import AuditChannel, Comment, Evidence, Indicator, IndicatorValue, Source, ValueState
@@ -62,17 +64,8 @@ def _count_of(model):
     return Coalesce(Subquery(rows.values("n")[:1], output_field=IntegerField()), Value(0))
 
 
-class _Refused(Exception):
-    """A service refused the save of a change form; the form is shown again with its error."""
-
-    def __init__(self, error):
-        super().__init__(str(error.message))
-        self.error = error
-
-
 class IndicatorValueForm(forms.ModelForm):
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=True)
-    refusal = None  # the ServiceError of a save that was rolled back, set by the admin
 
     class Meta:
         model = IndicatorValue
@@ -85,15 +78,6 @@ class IndicatorValueForm(forms.ModelForm):
             del self.fields["expected_version"]  # a new value has no version to be stale
         elif "expected_version" in self.fields:
             self.fields["expected_version"].initial = self.instance.version
-
-    def clean(self):
-        cleaned = super().clean()
-        if self.refusal is not None:
-            field = self.refusal.field if self.refusal.field in self.fields else None
-            if field and self.fields[field].widget.is_hidden:
-                field = None
-            self.add_error(field, self.refusal.message)
-        return cleaned
 
     def _post_clean(self):
         # The services check every rule of a value and say why in the portal's words; the model's
@@ -205,7 +189,7 @@ class ReasonForm(forms.Form):
 
 
 @admin.register(IndicatorValue)
-class IndicatorValueAdmin(ExportMixin, admin.ModelAdmin):
+class IndicatorValueAdmin(ExportMixin, ServiceSaveAdmin):
     form = IndicatorValueForm
     inlines = [EvidenceInline, EvidenceUploadInline]
     list_display = ["indicator_code", "unit", "period", "shown_value", "state", "version", "due_date",
@@ -354,11 +338,6 @@ class IndicatorValueAdmin(ExportMixin, admin.ModelAdmin):
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else [EvidenceUploadInline]  # nothing to list yet
 
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change=change, **kwargs)
-        form.refusal = getattr(request, "_dx_refusal", None)
-        return form
-
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         actor = Actor.from_request(request)
         if db_field.name == "unit":
@@ -367,14 +346,6 @@ class IndicatorValueAdmin(ExportMixin, admin.ModelAdmin):
             kwargs["queryset"] = indicators_for_entry(actor).select_related("framework")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except _Refused as refused:
-            # The save was rolled back; show the same form again, with the service's reason.
-            request._dx_refusal = refused.error
-            return super().changeform_view(request, object_id, form_url, extra_context)
-
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = extra_context or {}
         value = self.get_object(request, unquote(object_id))
@@ -382,25 +353,20 @@ class IndicatorValueAdmin(ExportMixin, admin.ModelAdmin):
             extra_context.update(pages.value_page_context(request, self, value))
         return super().change_view(request, object_id, form_url, extra_context)
 
-    def save_model(self, request, obj, form, change):
+    def save_through_service(self, request, obj, form, change):
         actor = Actor.from_request(request)
         data = form.cleaned_data
-        try:
-            if change:
-                changes = {name: data[name] for name in NUMBER_FIELDS if name in form.changed_data}
-                if not changes:
-                    return
-                saved = value_update(value=obj, expected_version=data["expected_version"], actor=actor,
-                                     channel=AuditChannel.ADMIN, changes=changes)
-            else:
-                saved = value_create(indicator=data["indicator"], unit=data["unit"], period=data["period"],
-                                     actor=actor, channel=AuditChannel.ADMIN,
-                                     **{name: data[name] for name in NUMBER_FIELDS})
-        except ServiceError as error:
-            raise _Refused(error) from error
-        obj.pk = saved.pk
-        obj.refresh_from_db()
-        obj._state.adding = False
+        if not change:
+            return value_create(indicator=data["indicator"], unit=data["unit"], period=data["period"], actor=actor,
+                                channel=AuditChannel.ADMIN, **{name: data[name] for name in NUMBER_FIELDS})
+        changes = {name: data[name] for name in NUMBER_FIELDS if name in form.changed_data}
+        if not changes:
+            return None
+        return value_update(value=obj, expected_version=data["expected_version"], actor=actor,
+                            channel=AuditChannel.ADMIN, changes=changes)
+
+    def delete_through_service(self, request, obj):
+        raise PermissionDenied  # unreachable: has_delete_permission is False, no service deletes values
 
     def save_formset(self, request, form, formset, change):
         formset.save(commit=False)  # sorts the forms into new and deleted objects; writes nothing
@@ -415,7 +381,7 @@ class IndicatorValueAdmin(ExportMixin, admin.ModelAdmin):
             for evidence in formset.deleted_objects:
                 evidence_remove(evidence=evidence, actor=actor, channel=AuditChannel.ADMIN)
         except ServiceError as error:
-            raise _Refused(error) from error
+            self.refuse(error)
 
     # pages of their own
 
