@@ -19,17 +19,21 @@ admin.site.index_title = _("Quản trị")
 admin.site.unregister(APIKey)
 
 
-class CatalogueAdmin(admin.ModelAdmin):
+class CataloguePermissions:
     """Only administrators change catalogues; others may at most view what the policy lets them see."""
 
-    def has_add_permission(self, request):
-        return can_manage_catalogues(Actor.from_request(request)) and super().has_add_permission(request)
+    def has_add_permission(self, request, *obj):  # an inline's takes the parent object too
+        return can_manage_catalogues(Actor.from_request(request)) and super().has_add_permission(request, *obj)
 
     def has_change_permission(self, request, obj=None):
         return can_manage_catalogues(Actor.from_request(request)) and super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
         return can_manage_catalogues(Actor.from_request(request)) and super().has_delete_permission(request, obj)
+
+
+class CatalogueAdmin(CataloguePermissions, admin.ModelAdmin):
+    """The admin of a catalogue (units, fields, rules): administrators change it."""
 
 
 @admin.register(Unit)

@@ -6,9 +6,9 @@ from django.db.models import Count
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from departments.admin import CatalogueAdmin
+from departments.admin import CatalogueAdmin, CataloguePermissions
 from departments.models import UnitKind
-from departments.policy import Actor, can_manage_catalogues
+from departments.policy import Actor
 from kernel.admin import ServiceSaveAdmin
 from kernel.errors import ServiceError
 
@@ -25,19 +25,10 @@ from ..catalogue import (
 from ..models import Framework, Indicator, Pillar, Target
 
 
-class CatalogueInline(admin.TabularInline):
+class CatalogueInline(CataloguePermissions, admin.TabularInline):
     """An inline of a catalogue: only administrators change it, like its parent."""
 
     extra = 0
-
-    def has_add_permission(self, request, obj=None):
-        return can_manage_catalogues(Actor.from_request(request)) and super().has_add_permission(request, obj)
-
-    def has_change_permission(self, request, obj=None):
-        return can_manage_catalogues(Actor.from_request(request)) and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return can_manage_catalogues(Actor.from_request(request)) and super().has_delete_permission(request, obj)
 
 
 class PillarInline(CatalogueInline):

@@ -3,11 +3,12 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from departments.policy import Actor, can_push_source_data, units_visible_to
+from departments.policy import Actor, units_visible_to
 from kernel.admin import ReadOnlyAdmin
 
 from ..models import Dossier, Outcome
 from ..selectors import dossiers_visible_to
+from .uploads import UploadLinkMixin
 
 
 class VisibleUnitFilter(admin.RelatedFieldListFilter):
@@ -19,7 +20,7 @@ class VisibleUnitFilter(admin.RelatedFieldListFilter):
 
 
 @admin.register(Dossier)
-class DossierAdmin(ReadOnlyAdmin):
+class DossierAdmin(UploadLinkMixin, ReadOnlyAdmin):
     list_display = ["code", "procedure_code", "unit", "channel", "received_at", "due_at", "completed_at", "outcome",
                     "on_time"]
     list_filter = ["channel", "outcome", ("unit", VisibleUnitFilter), "received_at"]
@@ -44,7 +45,3 @@ class DossierAdmin(ReadOnlyAdmin):
         if obj.outcome not in (Outcome.RESOLVED, Outcome.REJECTED) or obj.completed_at is None:
             return None
         return obj.completed_at <= obj.due_at
-
-    def changelist_view(self, request, extra_context=None):
-        extra_context = {**(extra_context or {}), "can_upload": can_push_source_data(Actor.from_request(request))}
-        return super().changelist_view(request, extra_context)

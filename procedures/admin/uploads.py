@@ -39,8 +39,16 @@ class DossierUploadForm(forms.Form):
         return upload
 
 
+class UploadLinkMixin:
+    """A list page that links to the dossier upload for those the policy lets push source data."""
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "can_upload": can_push_source_data(Actor.from_request(request))}
+        return super().changelist_view(request, extra_context)
+
+
 @admin.register(DossierImport)
-class DossierImportAdmin(ReadOnlyAdmin):
+class DossierImportAdmin(UploadLinkMixin, ReadOnlyAdmin):
     list_display = ["at_column", "source", "who", "channel_column", "rows_column", "created_column",
                     "updated_column", "unchanged_column", "rejected_column"]
     list_filter = ["source", "channel", "at"]
@@ -64,10 +72,6 @@ class DossierImportAdmin(ReadOnlyAdmin):
     def get_urls(self):
         upload = path("upload/", self.admin_site.admin_view(self.upload_view), name="procedures_dossier_upload")
         return [upload, *super().get_urls()]
-
-    def changelist_view(self, request, extra_context=None):
-        extra_context = {**(extra_context or {}), "can_upload": can_push_source_data(Actor.from_request(request))}
-        return super().changelist_view(request, extra_context)
 
     def upload_view(self, request):
         """Nhận hồ sơ từ tệp CSV/XLSX: validate, import (or dry-run) and show the summary."""
