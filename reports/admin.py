@@ -23,11 +23,9 @@ from departments.policy import Actor, units_visible_to
 from kernel.admin import ReadOnlyAdmin
 from kernel.errors import ServiceError
 
-from .models import FileFormat, Report, ReportKind, ReportStatus
-from .selectors import CONTENT_TYPES, report_file_name, reports_visible_to
+from .models import Report, ReportKind, ReportStatus
+from .selectors import CONTENT_TYPES, files_in_format_order, report_file_name, reports_visible_to
 from .services import BrokerUnavailable, report_request
-
-FORMAT_ORDER = {fmt: index for index, fmt in enumerate(FileFormat.values)}
 
 
 class ReportGenerateForm(forms.Form):
@@ -83,7 +81,7 @@ class ReportAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("tải về"))
     def downloads(self, obj):
-        files = sorted(obj.files.all(), key=lambda stored: FORMAT_ORDER.get(stored.format, len(FORMAT_ORDER)))
+        files = files_in_format_order(obj)
         if not files:
             return "—"
         return format_html_join(
