@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from departments.policy import Actor, units_visible_to
 from kernel.admin import ReadOnlyAdmin
 
+from ..ingest import FIELDS
 from ..models import Dossier, Outcome
 from ..selectors import dossiers_visible_to
 from .uploads import UploadLinkMixin
@@ -30,8 +31,7 @@ class DossierAdmin(UploadLinkMixin, ReadOnlyAdmin):
     ordering = ["-received_at"]
     show_full_result_count = False
     list_per_page = 50
-    fields = ["source", "code", "procedure", "unit", "channel", "received_at", "due_at", "completed_at", "outcome",
-              "fee_required", "paid_online", "digitized", "e_result"]
+    fields = ["source", *FIELDS]  # what an upload sets, so a new dossier field shows here too
 
     def get_queryset(self, request):
         return dossiers_visible_to(Actor.from_request(request), super().get_queryset(request))

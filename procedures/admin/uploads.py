@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import translation
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from departments.policy import Actor, can_push_source_data
@@ -14,7 +15,7 @@ from kernel.admin import ReadOnlyAdmin, attribute_column
 from kernel.errors import BatchRejected, ServiceError
 from kernel.tabular import ensure_size
 
-from ..ingest import dossiers_import, rows_from_upload
+from ..ingest import FIELDS, dossiers_import, rows_from_upload
 from ..models import DossierImport
 
 CONFLICTS_SHOWN = 200  # an upload can reject thousands of rows; the page lists the first ones
@@ -22,8 +23,7 @@ CONFLICTS_SHOWN = 200  # an upload can reject thousands of rows; the page lists 
 
 class DossierUploadForm(forms.Form):
     file = forms.FileField(label=_("tệp CSV hoặc XLSX"), allow_empty_file=True,  # the reader says "Tệp rỗng."
-                           help_text=_("Các cột: code, procedure, unit, channel, received_at, due_at, completed_at, "
-                                       "outcome, fee_required, paid_online, digitized, e_result."))
+                           help_text=format_lazy(_("Các cột: {columns}."), columns=", ".join(FIELDS)))
     source = forms.CharField(label=_("hệ thống nguồn"), max_length=100, initial="motcua",
                              help_text=_("Mã hồ sơ là duy nhất trong từng hệ thống nguồn."))
     dry_run = forms.BooleanField(label=_("chạy thử (không ghi gì)"), required=False)
