@@ -8,8 +8,8 @@ from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.forms.models import construct_instance
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
-from django.utils.html import format_html, format_html_join
+from django.urls import path
+from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin
@@ -26,7 +26,6 @@ from ..resources import IndicatorValueResource
 from ..selectors import changes_since_approval, review_queue, values_visible_to
 from ..services import (
     evidence_add,
-    evidence_check,
     evidence_remove,
     value_approve,
     value_create,
@@ -37,6 +36,7 @@ from ..services import (
 )
 from . import pages
 from .display import field_label, plain
+from .evidence import EvidenceInline, EvidenceUploadInline
 
 NUMBER_FIELDS = ["numerator", "denominator", "value", "note"]
 IDENTITY_FIELDS = ["indicator", "unit", "period"]
@@ -83,83 +83,6 @@ class IndicatorValueForm(forms.ModelForm):
         # The services check every rule of a value and say why in the portal's words; the model's
         # database constraints, checked here, would only repeat some of them by constraint name.
         self.instance = construct_instance(self, self.instance, self._meta.fields, self._meta.exclude)
-
-
-class EvidenceInline(admin.TabularInline):
-    """The value's evidence files: listed with a download link; removable while the value is editable."""
-
-    model = Evidence
-    extra = 0
-    fields = ["download", "content_type", "size", "uploaded_by", "uploaded_at"]
-    readonly_fields = fields
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("uploaded_by")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        actor = Actor.from_request(request)
-        return obj is not None and can_change_value(actor, obj) and super().has_delete_permission(request, obj)
-
-    @admin.display(description=_("tệp"))
-    def download(self, evidence):
-        url = reverse("admin:indicators_indicatorvalue_evidence", args=[evidence.value_id, evidence.pk])
-        return format_html('<a href="{}">{}</a>', url, evidence.original_name)
-
-
-class EvidenceUploadForm(forms.ModelForm):
-    class Meta:
-        model = Evidence
-        fields = ["file"]
-        widgets = {"file": forms.FileInput}
-
-    def clean_file(self):
-        upload = self.cleaned_data.get("file")
-        if upload:
-            try:
-                evidence_check(upload)
-            except ServiceError as error:
-                raise forms.ValidationError(error.message, code=error.code) from None
-        return upload
-
-
-class EvidenceUploadFormSet(forms.BaseInlineFormSet):
-    @classmethod
-    def get_default_prefix(cls):
-        return "evidence_upload"
-
-
-class EvidenceUploadInline(admin.TabularInline):
-    """New evidence files, uploaded with the value's form and attached through the service."""
-
-    model = Evidence
-    form = EvidenceUploadForm
-    formset = EvidenceUploadFormSet
-    extra = 1
-    verbose_name = _("minh chứng mới")
-    verbose_name_plural = _("tải minh chứng lên")
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).none()
-
-    def has_add_permission(self, request, obj=None):
-        actor = Actor.from_request(request)
-        allowed = can_enter_data(actor) if obj is None else can_change_value(actor, obj)
-        return allowed and super().has_add_permission(request, obj)
-
-    def has_view_permission(self, request, obj=None):
-        return self.has_add_permission(request, obj)
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ReviewQueueFilter(admin.SimpleListFilter):
