@@ -24,11 +24,11 @@ admin.site.index_title = _("Quản trị")
 admin.site.unregister(APIKey)
 
 
-class CatalogueAdmin(admin.ModelAdmin):
+class CataloguePermissions:
     """Only administrators change catalogues; others may at most view what the policy lets them see."""
 
-    def has_add_permission(self, request):
-        return can_manage_catalogues(Actor.from_request(request)) and super().has_add_permission(request)
+    def has_add_permission(self, request, *obj):  # an inline's takes the parent object too
+        return can_manage_catalogues(Actor.from_request(request)) and super().has_add_permission(request, *obj)
 
     def has_change_permission(self, request, obj=None):
         return can_manage_catalogues(Actor.from_request(request)) and super().has_change_permission(request, obj)
@@ -79,6 +79,10 @@ class RegisterLoadAdminMixin:
         context = {**self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
                    "summary": summary, "version": data.get("label"), "title": _("Nạp danh mục đơn vị hành chính")}
         return TemplateResponse(request, "admin/departments/unit/register_load.html", context)
+
+
+class CatalogueAdmin(CataloguePermissions, admin.ModelAdmin):
+    """The admin of a catalogue (units, fields, rules): administrators change it."""
 
 
 @admin.register(Unit)

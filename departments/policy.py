@@ -55,6 +55,12 @@ class Actor:
         actor.__dict__["role"] = Role.REVIEWER
         return actor
 
+    @property
+    def person(self):
+        """Return the signed-in user behind this actor; None for an API key's request or scheduled work."""
+        user = self.user
+        return user if user is not None and user.is_authenticated else None
+
     @cached_property
     def role(self):
         if self.api_key is not None:

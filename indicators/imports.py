@@ -19,7 +19,7 @@ from regimes.workdays import calendar_for_any_year
 
 from .models import AuditAction, AuditEntry, Indicator, IndicatorValue, ValueState
 from .numbers import clean_numbers
-from .services import _person, audit_entry, ensure_may_edit, ensure_unit_existed, resolve_period, snapshot
+from .services import audit_entry, ensure_may_edit, ensure_unit_existed, resolve_period, snapshot
 
 COLUMNS = ["indicator", "unit", "period", "numerator", "denominator", "value", "note"]
 REQUIRED = ("indicator", "unit", "period")
@@ -153,7 +153,7 @@ def _same(current, parsed):
 
 
 def _write(plan, actor, channel):
-    person = _person(actor)
+    person = actor.person
     created = IndicatorValue.objects.bulk_create([
         IndicatorValue(
             indicator=p["indicator"], unit=p["unit"], period=p["period"].code, period_start=p["period"].start,

@@ -27,14 +27,9 @@ def snapshot(value):
 def audit_entry(*, value, action, actor, channel, before=None, after=None, reason=""):
     """Build (not save) an audit entry; callers save one or bulk-create many."""
     return AuditEntry(
-        value=value, action=action, channel=channel, actor=_person(actor), api_key=actor.api_key,
+        value=value, action=action, channel=channel, actor=actor.person, api_key=actor.api_key,
         before=before or {}, after=after or {}, reason=reason,
     )
-
-
-def _person(actor):
-    user = actor.user
-    return user if user is not None and user.is_authenticated else None
 
 
 def ensure_may_edit(*, actor, indicator, unit):
@@ -72,7 +67,7 @@ def value_create(*, indicator, unit, period, actor, channel, numerator=None, den
     numbers = clean_numbers(indicator, numerator=numerator, denominator=denominator, value=value)
     if IndicatorValue.objects.filter(indicator=indicator, unit=unit, period=parsed.code).exists():
         raise Conflict(_("Đã có số liệu của chỉ tiêu này cho đơn vị và kỳ này."), field="period", code="exists")
-    person = _person(actor)
+    person = actor.person
     try:
         with transaction.atomic():
             created = IndicatorValue.objects.create(
@@ -114,7 +109,7 @@ def value_update(*, value, expected_version, actor, channel, changes):
         current.note = changes["note"]
     current.state = ValueState.DRAFT
     current.version += 1
-    current.updated_by = _person(actor)
+    current.updated_by = actor.person
     current.save()
     if current.updated_by:
         current.editors.add(current.updated_by)
@@ -184,7 +179,7 @@ def value_submit(*, value, actor, channel, expected_version=None):
 
 def ensure_not_an_editor(*, actor, value):
     """Segregation of duties: whoever created or ever edited a value may not approve it."""
-    person = _person(actor)
+    person = actor.person
     if person is None or value.editors.filter(pk=person.pk).exists():
         raise NotAllowed(_("Bạn đã nhập hoặc sửa số liệu này nên không được tự duyệt."), code="segregation_of_duties")
 
@@ -209,7 +204,7 @@ def value_approve(*, value, actor, channel, expected_version=None):
     return _transition(
         value=current, expected_version=expected_version, actor=actor, channel=channel, action=AuditAction.APPROVE,
         allowed_from={ValueState.SUBMITTED}, to_state=ValueState.APPROVED,
-        extra={"reviewed_by": _person(actor), "reviewed_at": timezone.now()},
+        extra={"reviewed_by": actor.person, "reviewed_at": timezone.now()},
     )
 
 
@@ -228,7 +223,7 @@ def value_return(*, value, reason, actor, channel, expected_version=None):
     return _transition(
         value=value, expected_version=expected_version, actor=actor, channel=channel, action=AuditAction.RETURN,
         allowed_from={ValueState.SUBMITTED}, to_state=ValueState.RETURNED, reason=reason,
-        extra={"return_reason": reason, "reviewed_by": _person(actor), "reviewed_at": timezone.now()},
+        extra={"return_reason": reason, "reviewed_by": actor.person, "reviewed_at": timezone.now()},
     )
 
 
@@ -305,7 +300,7 @@ def _evidence_changed(current, actor):
     Evidence is part of what the reviewer approves, so a change to it withdraws the submission, as a
     change to the numbers does: the unit submits again, and a review of the old version gets a 409.
     """
-    person = _person(actor)
+    person = actor.person
     if person:
         current.editors.add(person)
     if current.state != ValueState.SUBMITTED:
@@ -327,7 +322,7 @@ def evidence_add(*, value, upload, actor, channel):
         digest.update(chunk)
     upload.seek(0)
     evidence = Evidence(value=current, original_name=upload.name[:255], content_type=content_type,
-                        size=upload.size, sha256=digest.hexdigest(), uploaded_by=_person(actor))
+                        size=upload.size, sha256=digest.hexdigest(), uploaded_by=actor.person)
     evidence.file.save(upload.name, upload, save=False)
     evidence.save()
     before = snapshot(current)
@@ -360,7 +355,7 @@ def evidence_remove(*, evidence, actor, channel):
 @transaction.atomic
 def comment_add(*, value, text, actor, channel):
     """Add a comment to a value's thread, if the policy lets the actor take part in its review."""
-    person = _person(actor)
+    person = actor.person
     if person is None:
         raise NotAllowed(_("Chỉ người dùng mới được viết trao đổi."))
     if not can_comment_on_value(actor, value):

@@ -1,4 +1,4 @@
-"""Admin base classes: a change form whose save is a service call, refusals shown as form errors."""
+"""Admin base classes: saves that are service calls (refusals shown as form errors), read-only admins."""
 
 from django.contrib import admin, messages
 from django.db import transaction
@@ -97,3 +97,40 @@ class ServiceSaveAdmin(admin.ModelAdmin):
     def _refused_redirect(self, request, error):
         self.message_user(request, error.message, messages.ERROR)
         return HttpResponseRedirect(request.get_full_path())
+
+
+class _NoWrites:
+    """Nobody adds, changes or deletes these rows in the admin; services write them."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyAdmin(_NoWrites, admin.ModelAdmin):
+    """An admin that only shows rows (records, statistics, an audit trail) that services write."""
+
+
+class ReadOnlyInline(_NoWrites, admin.TabularInline):
+    """Rows shown read only with their parent, to whoever may see the parent."""
+
+    extra = 0
+    can_delete = False
+
+    def has_view_permission(self, request, obj=None):
+        return self.admin_site.get_model_admin(self.parent_model).has_view_permission(request, obj)
+
+
+def attribute_column(name, label):
+    """Return a list_display column showing a plain model attribute under a translated heading."""
+
+    def column(*args):  # called as column(obj), or as a method of the admin: column(model_admin, obj)
+        return getattr(args[-1], name)
+
+    column.__name__ = f"{name}_column"
+    return admin.display(description=label, ordering=name)(column)

@@ -37,6 +37,20 @@ class Conflict(ServiceError):
         self.current = current
 
 
+class TooLarge(ServiceError):
+    """The input is over a size limit; the API answers 413, a form shows the message on its file field."""
+
+    status = 413
+    default_code = "too_large"
+
+
+class UnsupportedFormat(ServiceError):
+    """The input comes in a format this endpoint does not read."""
+
+    status = 415
+    default_code = "unsupported_media_type"
+
+
 class BatchRejected(ServiceError):
     """Some rows of a batch are invalid and the caller asked for all or nothing; `summary` says which."""
 

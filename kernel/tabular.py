@@ -15,7 +15,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from .cells import unquote_cell
-from .errors import ServiceError
+from .errors import ServiceError, TooLarge
 
 # Excel's own sheet height: a row number beyond it is a crafted file, not a spreadsheet.
 EXCEL_MAX_ROWS = 1_048_576
@@ -24,13 +24,6 @@ CSV_MAX_LINE_CHARS = 256 * 1024
 # openpyxl builds each row's cells in memory before `max_col` drops the extra ones: bound them first.
 XLSX_MAX_ROW_CELLS = 1024
 XLSX_MAGIC = b"PK\x03\x04"
-
-
-class TooLarge(ServiceError):
-    """The input is over a size limit; the API answers 413, a form shows the message on its file field."""
-
-    status = 413
-    default_code = "too_large"
 
 
 def max_bytes():

@@ -53,14 +53,10 @@ def procedure_save(*, procedure, actor, channel, level_changed_on=None):
     procedure.save()
     _record_level(procedure, on=level_changed_on or timezone.localdate())
     ProcedureChange.objects.create(
-        procedure=procedure, actor=_person(actor), api_key=actor.api_key, channel=channel,
+        procedure=procedure, actor=actor.person, api_key=actor.api_key, channel=channel,
         before=before or {}, after=_jsonable(procedure),
     )
     return procedure
-
-
-def _person(actor):
-    return actor.user if actor.user is not None and actor.user.is_authenticated else None
 
 
 def _record_level(procedure, *, on):

@@ -20,13 +20,12 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from departments.policy import Actor, units_visible_to
+from kernel.admin import ReadOnlyAdmin
 from kernel.errors import ServiceError
 
-from .models import FileFormat, Report, ReportKind, ReportStatus
-from .selectors import CONTENT_TYPES, report_file_name, reports_visible_to
+from .models import Report, ReportKind, ReportStatus
+from .selectors import CONTENT_TYPES, files_in_format_order, report_file_name, reports_visible_to
 from .services import BrokerUnavailable, report_request
-
-FORMAT_ORDER = {fmt: index for index, fmt in enumerate(FileFormat.values)}
 
 
 class ReportGenerateForm(forms.Form):
@@ -41,7 +40,7 @@ class ReportGenerateForm(forms.Form):
 
 
 @admin.register(Report)
-class ReportAdmin(admin.ModelAdmin):
+class ReportAdmin(ReadOnlyAdmin):
     list_display = ["id", "kind", "period", "scope", "status", "requester", "created_at", "started_at",
                     "finished_at", "downloads"]
     list_display_links = ["id", "period"]
@@ -55,15 +54,6 @@ class ReportAdmin(admin.ModelAdmin):
     change_list_template = "admin/reports/report/change_list.html"
 
     # permissions: records are read-only; generating is the add permission's
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_generate_permission(self, request):
         opts = self.opts
@@ -91,7 +81,7 @@ class ReportAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("tải về"))
     def downloads(self, obj):
-        files = sorted(obj.files.all(), key=lambda stored: FORMAT_ORDER.get(stored.format, len(FORMAT_ORDER)))
+        files = files_in_format_order(obj)
         if not files:
             return "—"
         return format_html_join(

@@ -13,6 +13,15 @@ CONTENT_TYPES = {
     FileFormat.CSV: "text/csv; charset=utf-8",
     FileFormat.PDF: "application/pdf",
 }
+FORMAT_ORDER = {fmt: index for index, fmt in enumerate(FileFormat.values)}
+
+
+def files_in_format_order(report):
+    """Return the report's files in the order FileFormat lists the formats.
+
+    Sorted here, not in SQL, so that a list page's one prefetch of the files serves every report.
+    """
+    return sorted(report.files.all(), key=lambda stored: FORMAT_ORDER.get(stored.format, len(FORMAT_ORDER)))
 
 
 def reports_visible_to(actor, queryset=None):

@@ -96,7 +96,7 @@ def _abandoned(report):
 def _get_or_create(kind, period, unit, version, actor, schedule):
     requester = {"requested_by_schedule": schedule}
     if actor is not None:
-        requester["requested_by"] = actor.user if actor.user.is_authenticated else None
+        requester["requested_by"] = actor.person
         requester["requested_by_key"] = actor.api_key
     try:
         with transaction.atomic():

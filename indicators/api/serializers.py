@@ -9,9 +9,11 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
+from departments.api.base import UNKNOWN_UNIT, ApiKeyNameSerializer, CodeRelatedField
 from departments.models import Unit
 from departments.policy import Actor, can_see_review_trail, units_visible_to
-from kernel.api.schema import ApiConflictSerializer, ApiErrorItemSerializer, ApiErrorSerializer  # noqa: F401 (re-exported)
+from kernel.api import serializers as base
+from kernel.api.serializers import ApiConflictSerializer, ApiErrorItemSerializer, ApiErrorSerializer  # noqa: F401
 from kernel.errors import NotFoundInScope
 
 from ..imports import COLUMNS
@@ -20,37 +22,11 @@ from ..periods import PeriodError, parse_period
 from ..scoring import Status
 
 UNKNOWN_INDICATOR = _("Không có chỉ tiêu với mã này.")
-UNKNOWN_UNIT = _("Không có đơn vị với mã này.")
 UNKNOWN_FRAMEWORK = _("Không có khung chỉ tiêu với mã này.")
 MAX_VERSION = 2**31 - 1
 
 
 # --- input fields ---------------------------------------------------------------------------------
-
-
-class CodeRelatedField(serializers.SlugRelatedField):
-    """An object named by its code; with `scoped`, only what the caller may see is found.
-
-    An object outside the caller's scope gets the same answer as one that does not exist.
-    """
-
-    def __init__(self, *, unknown_message, scoped=None, **kwargs):
-        kwargs.setdefault("slug_field", "code")
-        self.scoped = scoped
-        super().__init__(**kwargs)
-        self.error_messages = {**self.error_messages, "does_not_exist": unknown_message, "invalid": unknown_message}
-
-    def get_queryset(self):
-        queryset = super().get_queryset()
-        if self.scoped is None:
-            return queryset
-        return self.scoped(Actor.from_request(self.context["request"]), queryset)
-
-    def to_internal_value(self, data):
-        if isinstance(data, str) and "\x00" in data:
-            # PostgreSQL cannot compare text holding a NUL: no such code can exist.
-            self.fail("does_not_exist", slug_name=self.slug_field, value=data)
-        return super().to_internal_value(data)
 
 
 @extend_schema_field({"type": "number", "nullable": True, "description": "Số, hoặc chuỗi số như \"90,5\"."})
@@ -292,11 +268,6 @@ class CommentCreateSerializer(serializers.Serializer):
     text = serializers.CharField(allow_blank=True)
 
 
-class ApiKeyNameSerializer(serializers.Serializer):
-    prefix = serializers.CharField()
-    name = serializers.CharField()
-
-
 class AuditEntrySerializer(serializers.ModelSerializer):
     action_label = serializers.CharField(source="get_action_display", read_only=True)
     actor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
@@ -324,27 +295,11 @@ class ImportFileSerializer(serializers.Serializer):
     file = serializers.FileField(allow_empty_file=True, help_text=_("Tệp CSV UTF-8 (có hoặc không có BOM)."))
 
 
-class ImportCountsSerializer(serializers.Serializer):
-    created = serializers.IntegerField()
-    updated = serializers.IntegerField()
-    unchanged = serializers.IntegerField()
-    rejected = serializers.IntegerField()
-
-
-class ImportConflictSerializer(serializers.Serializer):
-    row = serializers.IntegerField(help_text=_("Số thứ tự dòng, bắt đầu từ 1."))
-    field = serializers.CharField(allow_null=True)
+class ImportConflictSerializer(base.ImportConflictSerializer):
     code = serializers.CharField()
-    message = serializers.CharField()
-    message_en = serializers.CharField()
 
 
-class ImportSummarySerializer(serializers.Serializer):
-    status = serializers.CharField(help_text=_("ok: không có dòng bị từ chối; partial: đã ghi các dòng hợp lệ; "
-                                               "rejected: không ghi gì."))
-    dry_run = serializers.BooleanField()
-    partial = serializers.BooleanField()
-    counts = ImportCountsSerializer()
+class ImportSummarySerializer(base.ImportSummarySerializer):
     conflicts = ImportConflictSerializer(many=True)
 
 

@@ -18,9 +18,12 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
+from departments.api.base import ActorMixin
 from departments.models import ApiResource
 from departments.policy import Actor, can_manage_catalogues, can_see_review_trail
 from kernel.api.parsers import CsvParser, JSONParser, MultiPartParser
+from kernel.api.serializers import ERROR_RESPONSES as ERRORS
+from kernel.api.serializers import ApiErrorSerializer
 from kernel.errors import NotAllowed
 
 from ..catalogue import target_create, target_delete, target_update
@@ -42,7 +45,6 @@ from ..services import (
 from . import serializers as s
 
 API = AuditChannel.API
-ERRORS = {400: s.ApiErrorSerializer, 403: s.ApiErrorSerializer, 404: s.ApiErrorSerializer}
 MULTIPART_ONLY = _("Hãy gửi tệp dạng multipart/form-data, trong trường “file”.")
 REVIEW_TRAIL_CLOSED = _("Chỉ đơn vị của số liệu, người duyệt và quản trị viên mới xem được quá trình duyệt "
                         "(nhật ký, trao đổi) của số liệu này.")
@@ -57,17 +59,6 @@ class CatalogueWritePermission(permissions.BasePermission):
 
     def has_permission(self, request, view):
         return request.method in permissions.SAFE_METHODS or can_manage_catalogues(Actor.from_request(request))
-
-
-class ActorMixin:
-    @property
-    def actor(self):
-        return Actor.from_request(self.request)
-
-    def valid(self, serializer_class, data, **kwargs):
-        serializer = serializer_class(data=data, context=self.get_serializer_context(), **kwargs)
-        serializer.is_valid(raise_exception=True)
-        return serializer.validated_data
 
 
 def body_of(request, unsupported_message):
@@ -253,7 +244,7 @@ class IndicatorValueViewSet(ActorMixin, mixins.ListModelMixin, mixins.RetrieveMo
         return self.paged(files, s.EvidenceSerializer)
 
     @extend_schema(summary="Tải lên minh chứng", request={"multipart/form-data": s.EvidenceUploadSerializer},
-                   responses={201: s.EvidenceSerializer, 415: s.ApiErrorSerializer, **ERRORS}, parameters=[VALUE_ID])
+                   responses={201: s.EvidenceSerializer, 415: ApiErrorSerializer, **ERRORS}, parameters=[VALUE_ID])
     @evidence.mapping.post
     def evidence_upload(self, request, pk=None):
         value = self.get_object()
@@ -309,7 +300,7 @@ class IndicatorValueViewSet(ActorMixin, mixins.ListModelMixin, mixins.RetrieveMo
         parameters=[s.ImportOptionsSerializer],
         request={"application/json": s.ImportValuesSerializer, "text/csv": OpenApiTypes.STR,
                  "multipart/form-data": s.ImportFileSerializer},
-        responses={200: s.ImportSummarySerializer, 400: s.ImportRejectedSerializer, 415: s.ApiErrorSerializer},
+        responses={200: s.ImportSummarySerializer, 400: s.ImportRejectedSerializer, 415: ApiErrorSerializer},
     )
     @action(detail=False, methods=["post"], url_path="import", url_name="import", filter_backends=[],
             parser_classes=[JSONParser, CsvParser, MultiPartParser])

@@ -13,23 +13,18 @@ from rest_framework import parsers, renderers
 from rest_framework.exceptions import ParseError
 from rest_framework.utils import json as strict_json
 
-from kernel.errors import ServiceError
-
-
-class BodyTooLarge(ServiceError):
-    status = 413
-    default_code = "too_large"
+from kernel.errors import TooLarge
 
 
 def refuse_large_body(request):
-    """Raise BodyTooLarge (413) when the declared length is over the limit, before the body is read."""
+    """Raise TooLarge (413) when the declared length is over the limit, before the body is read."""
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         length = 0
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
     if limit is not None and length > limit:
-        raise BodyTooLarge(_("Nội dung gửi lên quá lớn: tối đa %(max)s byte; hãy chia thành nhiều lần gửi.")
+        raise TooLarge(_("Nội dung gửi lên quá lớn: tối đa %(max)s byte; hãy chia thành nhiều lần gửi.")
                            % {"max": limit})
 
 

@@ -7,32 +7,13 @@ the codes it names.
 """
 
 from django.conf import settings
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
-from rest_framework import serializers
 from rest_framework.parsers import MultiPartParser
+
+from .serializers import ApiConflictSerializer, ApiErrorSerializer
 
 BODY_METHODS = {"POST", "PUT", "PATCH"}
 WRITE_METHODS = BODY_METHODS | {"DELETE"}
-
-
-class ApiErrorItemSerializer(serializers.Serializer):
-    field = serializers.CharField(allow_null=True)
-    code = serializers.CharField()
-    message = serializers.CharField()
-    message_en = serializers.CharField()
-
-
-class ApiErrorSerializer(serializers.Serializer):
-    status = serializers.IntegerField()
-    code = serializers.CharField()
-    message = serializers.CharField()
-    message_en = serializers.CharField()
-    errors = ApiErrorItemSerializer(many=True)
-
-
-class ApiConflictSerializer(ApiErrorSerializer):
-    current = serializers.JSONField(help_text=_("Trạng thái hiện tại của số liệu."))
 
 
 class AutoSchema(SpectacularAutoSchema):

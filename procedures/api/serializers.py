@@ -11,10 +11,12 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from departments.api.base import ApiKeyNameSerializer, CodeRelatedField
 from departments.models import Unit
 from departments.policy import Actor, units_visible_to
-from indicators.api.serializers import ApiErrorSerializer, ApiKeyNameSerializer, CodeRelatedField
 from indicators.periods import PeriodError, parse_period
+from kernel.api import serializers as base
+from kernel.api.serializers import ApiErrorSerializer
 from kernel.errors import NotFoundInScope
 
 from ..dossier_fields import MODEL_FIELDS
@@ -223,26 +225,15 @@ class DossierImportOptionsSerializer(serializers.Serializer):
     source = serializers.CharField(max_length=100, required=False, help_text=SOURCE_HELP)
 
 
-class DossierImportCountsSerializer(serializers.Serializer):
+class DossierImportCountsSerializer(base.ImportCountsSerializer):
     rows = serializers.IntegerField()
-    created = serializers.IntegerField()
-    updated = serializers.IntegerField()
-    unchanged = serializers.IntegerField()
-    rejected = serializers.IntegerField()
 
 
-class DossierImportConflictSerializer(serializers.Serializer):
-    row = serializers.IntegerField(help_text=_("Số thứ tự dòng, bắt đầu từ 1."))
-    field = serializers.CharField(allow_null=True)
-    message = serializers.CharField()
-    message_en = serializers.CharField()
+class DossierImportConflictSerializer(base.ImportConflictSerializer):
+    """A rejected dossier row (named apart in the schema: an indicator value's conflict also has a code)."""
 
 
-class DossierImportSummarySerializer(serializers.Serializer):
-    status = serializers.CharField(help_text=_("ok: không có dòng bị từ chối; partial: đã ghi các dòng hợp lệ; "
-                                               "rejected: không ghi gì."))
-    dry_run = serializers.BooleanField()
-    partial = serializers.BooleanField()
+class DossierImportSummarySerializer(base.ImportSummarySerializer):
     import_id = serializers.IntegerField(allow_null=True, help_text=_("null khi chỉ kiểm tra."))
     counts = DossierImportCountsSerializer()
     conflicts = DossierImportConflictSerializer(many=True)

@@ -20,12 +20,13 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
+from departments.api.base import ActorMixin
 from departments.models import ApiResource
 from departments.policy import Actor, can_push_source_data
-from indicators.api.serializers import ApiErrorSerializer
-from indicators.api.views import ActorMixin
 from indicators.models import AuditChannel
-from kernel.errors import ServiceError
+from kernel.api.serializers import ERROR_RESPONSES as ERRORS
+from kernel.api.serializers import ApiErrorSerializer
+from kernel.errors import ServiceError, TooLarge, UnsupportedFormat
 
 from ..filters import DossierFilter, ProcedureFilter
 from ..ingest import default_source, dossiers_import, rows_from_csv
@@ -35,18 +36,7 @@ from ..services import ensure_may_add_procedures, procedure_save
 from . import serializers as s
 
 API = AuditChannel.API
-ERRORS = {400: ApiErrorSerializer, 403: ApiErrorSerializer, 404: ApiErrorSerializer}
 ESTIMATE_NOTE = _("Điểm ước tính theo các quy tắc đã cấu hình (QĐ 766/QĐ-TTg), không phải điểm chính thức.")
-
-
-class RequestTooLarge(ServiceError):
-    status = 413
-    default_code = "too_large"
-
-
-class UnsupportedFormat(ServiceError):
-    status = 415
-    default_code = "unsupported_media_type"
 
 
 class SourceDataPushPermission(permissions.BasePermission):
@@ -145,7 +135,7 @@ def _refuse_large_body(request):
         length = 0
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
     if limit is not None and length > limit:
-        raise RequestTooLarge(TOO_MANY_BYTES % {"max": limit})
+        raise TooLarge(TOO_MANY_BYTES % {"max": limit})
 
 
 class RawBodyParser(BaseParser):
@@ -201,7 +191,7 @@ class DossierViewSet(ActorMixin, mixins.ListModelMixin, viewsets.GenericViewSet)
         rows, body_source = _dossier_rows(request)
         limit = settings.DOSSIER_IMPORT_MAX_ROWS
         if len(rows) > limit:
-            raise RequestTooLarge(TOO_MANY_ROWS % {"max": limit}, field="dossiers")
+            raise TooLarge(TOO_MANY_ROWS % {"max": limit}, field="dossiers")
         # A key names only a source recorded on it (the service refuses any other); by default its first.
         source = _clean_source(body_source) or options.get("source") or default_source(self.actor)
         summary = dossiers_import(rows=rows, source=source, actor=self.actor, channel=API,

@@ -5,14 +5,13 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from departments.api.base import UNKNOWN_UNIT, CodeRelatedField
 from departments.models import Unit
 from departments.policy import units_visible_to
-from indicators.api.serializers import UNKNOWN_UNIT, ApiErrorSerializer, CodeRelatedField
+from kernel.api.serializers import ApiErrorSerializer
 
 from ..models import FileFormat, Report, ReportKind
-
-FORMAT_ORDER = {fmt: index for index, fmt in enumerate(FileFormat.values)}
-
+from ..selectors import files_in_format_order
 
 # --- input ----------------------------------------------------------------------------------------
 
@@ -117,9 +116,7 @@ class ReportSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(ReportFileSerializer(many=True))
     def get_files(self, report):
-        # Sorted here, not in SQL, so that the page's one prefetch query serves every report.
-        files = sorted(report.files.all(), key=lambda stored: FORMAT_ORDER.get(stored.format, len(FORMAT_ORDER)))
-        return ReportFileSerializer(files, many=True, context=self.context).data
+        return ReportFileSerializer(files_in_format_order(report), many=True, context=self.context).data
 
     def get_url(self, report) -> str:
         url = reverse("report-detail", kwargs={"pk": report.pk})

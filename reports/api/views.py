@@ -18,8 +18,9 @@ from rest_framework.response import Response
 
 from departments.models import ApiResource
 from departments.policy import Actor
-from indicators.api.serializers import ApiErrorSerializer
 from indicators.filters import PeriodFilter
+from kernel.api.serializers import ERROR_RESPONSES as ERRORS
+from kernel.api.serializers import ApiErrorSerializer
 from kernel.errors import Conflict
 
 from ..models import FileFormat, Report, ReportKind, ReportStatus
@@ -32,7 +33,6 @@ NOT_READY = {
     ReportStatus.RUNNING: _("Báo cáo đang được tạo; hãy tải về khi trạng thái là “Hoàn thành”."),
     ReportStatus.FAILED: _("Tạo báo cáo không thành công nên không có tệp để tải; hãy yêu cầu tạo lại."),
 }
-ERRORS = {400: ApiErrorSerializer, 403: ApiErrorSerializer, 404: ApiErrorSerializer}
 REPORT_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)
 
 

@@ -189,7 +189,7 @@ def test_generate_now_for_unchanged_data_says_the_existing_report_is_reused(cast
 @pytest.mark.parametrize("body, field, message", [
     ({"kind": "compliance", "period": "2023", "unit": ""}, "unit", "Chỉ người duyệt cấp tỉnh"),  # province-wide
     ({"kind": "compliance", "period": "2023-1", "unit": "A"}, "period", "không đúng định dạng"),
-    ({"kind": "compliance", "period": "2999", "unit": "A"}, "period", "chưa bắt đầu"),
+    ({"kind": "compliance", "period": "2099", "unit": "A"}, "period", "chưa bắt đầu"),
     ({"kind": "compliance", "period": "2023", "unit": "B"}, "unit", ""),  # not among the choices
 ])
 def test_generate_now_refusals_are_shown_on_the_form(cast, body, field, message):

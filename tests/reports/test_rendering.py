@@ -1,3 +1,4 @@
+import copy
 import csv
 import hashlib
 import io
@@ -14,6 +15,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from reports.content import build_content
+from reports.rendering import pdf as pdf_rendering
 from reports.rendering import render_csv, render_pdf, render_xlsx
 
 RENDERERS = [render_xlsx, render_csv, render_pdf]
@@ -290,6 +292,20 @@ def test_empty_content_gives_a_readable_file_in_every_format():
     assert csv_blocks(render_csv(empty_content()))[0] == [["Những khoảng cách lớn nhất"], ["Loại"]]
     _reader, pages = pdf_text(render_pdf(empty_content()))
     assert "Những khoảng cách lớn nhất" in "\n".join(pages)
+
+
+@pytest.mark.django_db
+def test_every_format_renders_from_one_content_reading_nothing_else(django_assert_num_queries, monkeypatch):
+    drawn = []
+    draw = pdf_rendering._chart_png
+    monkeypatch.setattr(pdf_rendering, "_chart_png", lambda items: drawn.append(items) or draw(items))
+    content = sample_content()
+    before = copy.deepcopy(content)
+    with django_assert_num_queries(0):
+        for render in RENDERERS:
+            render(content)
+    assert content == before  # one content serves all three formats: no renderer changes it
+    assert len(drawn) == 1  # the chart is drawn once, from the content's own items
 
 
 @pytest.mark.parametrize("render", RENDERERS)

@@ -1,29 +1,14 @@
-"""Render a report's content (see reports.content) as XLSX, CSV or PDF bytes.
+"""Render a report's content as an A4 PDF: heading, progress chart, summary tables, section tables."""
 
-The three renderers are pure: the same content (in the same active language) always gives the same bytes,
-so a file's checksum identifies its figures. They read nothing but the content dict.
-"""
-
-import csv
 import io
 import os
-import shutil
-import zipfile
 from bisect import bisect_right
-from datetime import UTC, datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import partial
 from itertools import accumulate
 from xml.sax.saxutils import escape
 
 from django.utils import formats
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.writer.excel import ExcelWriter
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4, landscape
@@ -48,17 +33,17 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from indicators.periods import PeriodError, PeriodType, parse_period
-from kernel.cells import safe_cell
-
-NUMERIC_TYPES = ("int", "number", "percent")
-CENT = Decimal("0.01")
-
-XLSX_FORMATS = {"int": "#,##0", "number": "#,##0.00", "percent": "0.00"}
-XLSX_HEADER_FILL = PatternFill("solid", start_color="DDEBF7", end_color="DDEBF7")
-XLSX_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
-SHEET_NAME_MAX = 31
-SHEET_NAME_FORBIDDEN = str.maketrans({char: " " for char in "[]:*?/\\"})
+from .common import (
+    NUMERIC_TYPES,
+    as_decimal,
+    heading_lines,
+    is_integral,
+    period_label,
+    scope_label,
+    section_columns,
+    summary_rows,
+    to_cents,
+)
 
 FONT, FONT_BOLD = "DejaVuSans", "DejaVuSans-Bold"
 MARGIN = 15 * mm
@@ -74,282 +59,6 @@ HEADER_BLUE, STRIPE, GRID = colors.HexColor("#DDEBF7"), colors.HexColor("#F5F8FC
 CHART_DPI = 150
 
 
-# --- shared -------------------------------------------------------------------------------------------------
-
-
-def _summary_labels():
-    return {
-        "dossiers": _("Hồ sơ thủ tục hành chính"), "indicators": _("Chỉ tiêu"),
-        "completeness": _("Tính đầy đủ và kịp thời của báo cáo"), "coverage": _("Thủ tục hành chính trực tuyến"),
-        "received": _("Tiếp nhận"), "processed": _("Đã giải quyết"), "on_time": _("Đúng hạn"),
-        "late": _("Trễ hạn"), "overdue": _("Quá hạn chưa giải quyết"), "on_time_rate": _("Tỷ lệ đúng hạn (%)"),
-        "online_rate": _("Tỷ lệ trực tuyến (%)"), "online_payment_rate": _("Tỷ lệ thanh toán trực tuyến (%)"),
-        "digitization_rate": _("Tỷ lệ số hóa (%)"), "total": _("Tổng số"), "achieved": _("Đã đạt"),
-        "on_track": _("Đúng lộ trình"), "off_track": _("Chậm so với lộ trình"), "no_data": _("Chưa có số liệu"),
-        "no_target": _("Chưa giao mục tiêu"), "expected": _("Phải báo cáo"), "submitted": _("Đã gửi"),
-        "approved": _("Đã duyệt"), "missing": _("Chưa gửi"), "procedures": _("Số TTHC"),
-        "online": _("Có DVCTT"), "full_online": _("Toàn trình"), "online_share": _("Tỷ lệ có DVCTT (%)"),
-        "full_online_share": _("Tỷ lệ toàn trình (%)"),
-    }
-
-
-def _summary_rows(summary):
-    """Yield (block label, figure label, value) for the summary's figures, in the content's order."""
-    labels = _summary_labels()
-    for block, figures in (summary or {}).items():
-        if not isinstance(figures, dict):
-            yield "", labels.get(block, block), figures
-            continue
-        for key, value in figures.items():
-            yield labels.get(block, block), labels.get(key, key), value
-
-
-def _period_label(code):
-    try:
-        period = parse_period(code)
-    except PeriodError:
-        return str(code or "")
-    if period.type == PeriodType.YEAR:
-        return _("Năm %(year)s") % {"year": period.year}
-    if period.type == PeriodType.QUARTER:
-        return _("Quý %(quarter)s/%(year)s") % {"quarter": (period.start.month + 2) // 3, "year": period.year}
-    return _("Tháng %(month)s/%(year)s") % {"month": period.start.month, "year": period.year}
-
-
-def _generated_label(value):
-    try:
-        return f"{datetime.fromisoformat(value):%d/%m/%Y %H:%M}"
-    except (TypeError, ValueError):
-        return str(value or "")
-
-
-def _scope_label(scope):
-    scope = scope or {}
-    name, code = str(scope.get("name") or ""), scope.get("code")
-    return f"{name} ({code})" if code else name
-
-
-def _decimal(value):
-    """Return a number as a Decimal, or None for None and for text that is not a number."""
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        number = value if isinstance(value, Decimal) else Decimal(str(value))
-    except InvalidOperation:
-        return None
-    return number if number.is_finite() else None
-
-
-def _cents(number):
-    return number.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def _is_integral(number):
-    return number == number.to_integral_value()
-
-
-def _columns(section):
-    return [(column["key"], str(column["title"]), column.get("type") or "text")
-            for column in section.get("columns") or []]
-
-
-# --- XLSX ---------------------------------------------------------------------------------------------------
-
-
-class _FixedTimeZipFile(zipfile.ZipFile):
-    """A zip archive whose entries all carry one timestamp, so equal workbooks give equal bytes."""
-
-    def _fixed_info(self, name):
-        info = zipfile.ZipInfo(name, date_time=XLSX_ZIP_TIME)
-        info.compress_type = self.compression
-        info.external_attr = 0o600 << 16
-        return info
-
-    def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None):
-        if not isinstance(zinfo_or_arcname, zipfile.ZipInfo):
-            zinfo_or_arcname = self._fixed_info(zinfo_or_arcname)
-        super().writestr(zinfo_or_arcname, data, compress_type, compresslevel)
-
-    def write(self, filename, arcname=None, compress_type=None, compresslevel=None):
-        # openpyxl writes each worksheet from a temporary file, whose mtime would end up in the archive.
-        with open(filename, "rb") as source, self.open(self._fixed_info(arcname or filename), "w") as target:
-            shutil.copyfileobj(source, target)
-
-
-def render_xlsx(content):
-    """Return the content as a styled workbook: a summary sheet, then one sheet per section."""
-    workbook = Workbook(write_only=True)
-    _set_xlsx_properties(workbook, content)
-    sections = content.get("sections") or []
-    cover_name = _("Tổng hợp")
-    names = _sheet_names(sections, taken=[cover_name])
-    _write_cover(workbook.create_sheet(cover_name), content, names)
-    for section, name in zip(sections, names, strict=True):
-        _write_section_sheet(workbook.create_sheet(name), section)
-    buffer = io.BytesIO()
-    # Not workbook.save(): it stamps the current time into the file's properties.
-    ExcelWriter(workbook, _FixedTimeZipFile(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True)).save()
-    return buffer.getvalue()
-
-
-def _set_xlsx_properties(workbook, content):
-    try:
-        stamp = datetime.fromisoformat(content.get("generated_at") or "")
-    except ValueError:
-        stamp = datetime(2000, 1, 1)
-    if stamp.tzinfo is not None:
-        stamp = stamp.astimezone(UTC).replace(tzinfo=None)
-    properties = workbook.properties
-    properties.created = properties.modified = stamp
-    properties.title = str(content.get("title") or "")
-    properties.creator = properties.lastModifiedBy = "DX Portal"
-
-
-def _short_sheet_names():
-    return {
-        "indicators": _("Chỉ tiêu"), "completeness": _("Đầy đủ báo cáo"), "coverage": _("TTHC trực tuyến"),
-        "dossiers": _("Hồ sơ"), "decision766": _("Điểm QĐ 766"), "ranking": _("Xếp hạng"),
-        "gaps": _("Khoảng cách lớn nhất"),
-    }
-
-
-def _sheet_names(sections, *, taken):
-    """Return a short, valid, unique (Excel compares case-insensitively) sheet name for each section."""
-    short = _short_sheet_names()
-    used = {name.casefold() for name in taken}
-    names = []
-    for index, section in enumerate(sections, start=1):
-        base = short.get(section.get("key")) or str(section.get("title") or "")
-        base = " ".join(base.translate(SHEET_NAME_FORBIDDEN).split()).strip("'")[:SHEET_NAME_MAX] or str(index)
-        name, counter = base, 2
-        while name.casefold() in used:
-            suffix = f" ({counter})"
-            name, counter = base[: SHEET_NAME_MAX - len(suffix)] + suffix, counter + 1
-        used.add(name.casefold())
-        names.append(name)
-    return names
-
-
-def _xlsx_cell(sheet, value, *, bold=False, size=None, fill=None, number_format=None, wrap=False):
-    cell = WriteOnlyCell(sheet, value=value)
-    if isinstance(value, str):
-        cell.value = safe_cell(ILLEGAL_CHARACTERS_RE.sub("", value))
-        # openpyxl turns any text starting with "=" into a formula; report text is never one.
-        cell.data_type = "s"
-    if bold or size:
-        cell.font = Font(bold=bold, size=size)
-    if fill:
-        cell.fill = fill
-    if number_format:
-        cell.number_format = number_format
-    if wrap:
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
-    return cell
-
-
-def _xlsx_value(value, kind):
-    """Return a cell value: numbers as int/float (never Decimal), None as an empty cell, text as text."""
-    if value is None:
-        return None
-    number = _decimal(value) if kind in NUMERIC_TYPES else None
-    if number is None:
-        return str(value)
-    if kind == "int" and _is_integral(number):
-        return int(number)
-    return float(number)
-
-
-def _xlsx_figure(sheet, value):
-    kind = "int" if isinstance(value, int) else "number"
-    value = _xlsx_value(value, kind)
-    return _xlsx_cell(sheet, value, number_format=XLSX_FORMATS[kind] if isinstance(value, int | float) else None)
-
-
-def _write_cover(sheet, content, sheet_names):
-    sheet.column_dimensions["A"].width = 36
-    sheet.column_dimensions["B"].width = 40
-    sheet.column_dimensions["C"].width = 18
-    sheet.append([_xlsx_cell(sheet, str(content.get("title") or ""), bold=True, size=14)])
-    sheet.append([])
-    for label, value in ((_("Phạm vi"), _scope_label(content.get("scope"))),
-                         (_("Kỳ báo cáo"), _period_label(content.get("period"))),
-                         (_("Thời điểm lập"), _generated_label(content.get("generated_at")))):
-        sheet.append([_xlsx_cell(sheet, label, bold=True), _xlsx_cell(sheet, value)])
-    sheet.append([])
-    sheet.append([_xlsx_cell(sheet, title, bold=True, fill=XLSX_HEADER_FILL)
-                  for title in (_("Nhóm"), _("Số liệu chính"), _("Giá trị"))])
-    previous_block = None
-    for block, label, value in _summary_rows(content.get("summary")):
-        shown_block = "" if block == previous_block else block
-        previous_block = block
-        sheet.append([_xlsx_cell(sheet, shown_block, bold=True), _xlsx_cell(sheet, label), _xlsx_figure(sheet, value)])
-    sheet.append([])
-    sheet.append([_xlsx_cell(sheet, title, bold=True, fill=XLSX_HEADER_FILL)
-                  for title in (_("Trang tính"), _("Nội dung"), _("Số dòng"))])
-    for section, name in zip(content.get("sections") or [], sheet_names, strict=True):
-        sheet.append([_xlsx_cell(sheet, name), _xlsx_cell(sheet, str(section.get("title") or "")),
-                      _xlsx_cell(sheet, len(section.get("rows") or []), number_format=XLSX_FORMATS["int"])])
-
-
-def _xlsx_width(title, values):
-    """Return a column width that fits the longest value, and the header once wrapped over two lines."""
-    longest = max((len(str(value)) for value in values if value is not None), default=0)
-    return min(60, max(8, longest + 2, (len(title) + 1) // 2 + 2, max(map(len, title.split()), default=0) + 2))
-
-
-def _write_section_sheet(sheet, section):
-    columns = _columns(section)
-    rows = section.get("rows") or []
-    values = [[_xlsx_value(row.get(key), kind) for key, _title, kind in columns] for row in rows]
-    for index, (_key, title, _kind) in enumerate(columns):
-        shown = (f"{value:,.2f}" if isinstance(value, float) else value for value in (r[index] for r in values))
-        sheet.column_dimensions[get_column_letter(index + 1)].width = _xlsx_width(title, shown)
-    sheet.freeze_panes = "A2"
-    if columns:
-        sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(rows) + 1}"
-    sheet.print_title_rows = "1:1"
-    sheet.oddHeader.center.text = str(section.get("title") or "").replace("&", "&&")
-    sheet.append([_xlsx_cell(sheet, title, bold=True, fill=XLSX_HEADER_FILL, wrap=True) for _k, title, _t in columns])
-    formats_by_column = [XLSX_FORMATS.get(kind) for _key, _title, kind in columns]
-    for row in values:
-        sheet.append([_xlsx_cell(sheet, value, number_format=number_format if isinstance(value, int | float) else None)
-                      for value, number_format in zip(row, formats_by_column, strict=True)])
-    if section.get("note"):
-        sheet.append([])
-        sheet.append([_xlsx_cell(sheet, str(section["note"]))])
-
-
-# --- CSV ----------------------------------------------------------------------------------------------------
-
-
-def render_csv(content):
-    """Return the sections as UTF-8 CSV with a BOM: per section a title line, a header, the rows, a blank line."""
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    for section in content.get("sections") or []:
-        columns = _columns(section)
-        writer.writerow([_csv_text(section.get("title"))])
-        writer.writerow([_csv_text(title) for _key, title, _kind in columns])
-        writer.writerows([_csv_value(row.get(key), kind) for key, _title, kind in columns]
-                         for row in section.get("rows") or [])
-        writer.writerow([])
-    return buffer.getvalue().encode("utf-8-sig")
-
-
-def _csv_value(value, kind):
-    number = _decimal(value) if kind in NUMERIC_TYPES else None
-    if number is None:
-        return _csv_text(value)
-    if kind == "int" and _is_integral(number):
-        return str(int(number))
-    return f"{_cents(number):f}"
-
-
-def _csv_text(value):
-    return safe_cell("" if value is None else str(value))
-
-
-# --- PDF ----------------------------------------------------------------------------------------------------
 
 
 def render_pdf(content):
@@ -360,7 +69,7 @@ def render_pdf(content):
     title = str(content.get("title") or "")
     document = BaseDocTemplate(
         buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN, bottomMargin=MARGIN,
-        title=title, author="DX Portal", creator="DX Portal", subject=_period_label(content.get("period")),
+        title=title, author="DX Portal", creator="DX Portal", subject=period_label(content.get("period")),
         invariant=1,
     )
     document.addPageTemplates([_page_template(name) for name in PAGE_SIZES])
@@ -375,8 +84,8 @@ def render_pdf(content):
         else:
             story.append(CondPageBreak(80))
         story += flowables
-    footer = " · ".join(part for part in (title, _scope_label(content.get("scope")),
-                                          _period_label(content.get("period"))) if part)
+    footer = " · ".join(part for part in (title, scope_label(content.get("scope")),
+                                          period_label(content.get("period"))) if part)
     document.build(story, canvasmaker=partial(_NumberedCanvas, footer=footer))
     return buffer.getvalue()
 
@@ -446,9 +155,7 @@ def _pdf_styles():
 
 
 def _pdf_heading(content, styles):
-    lines = ((_("Phạm vi"), _scope_label(content.get("scope"))),
-             (_("Kỳ báo cáo"), _period_label(content.get("period"))),
-             (_("Thời điểm lập"), _generated_label(content.get("generated_at"))))
+    lines = heading_lines(content)
     return [Paragraph(escape(str(content.get("title") or "")), styles["title"]),
             *[Paragraph(f"<b>{escape(label)}:</b> {escape(value)}", styles["meta"]) for label, value in lines],
             Spacer(1, 6)]
@@ -506,7 +213,7 @@ def _chart_png(items):
 
 
 def _chart_number(value):
-    number = _decimal(value)
+    number = as_decimal(value)
     return None if number is None else float(number)
 
 
@@ -517,7 +224,7 @@ def _plain(number, separators):
 def _pdf_summary(summary, styles):
     """Return the summary figures as small tables, one per block, two blocks side by side."""
     blocks = {}
-    for block, label, value in _summary_rows(summary):
+    for block, label, value in summary_rows(summary):
         blocks.setdefault(block, []).append((label, value))
     if not blocks:
         return []
@@ -542,10 +249,10 @@ def _pdf_summary(summary, styles):
 
 def _pdf_cell(value, kind, separators):
     """Return a cell's text; numbers the way the active language writes them (Vietnamese: 1.234,56)."""
-    number = _decimal(value) if kind in NUMERIC_TYPES else None
+    number = as_decimal(value) if kind in NUMERIC_TYPES else None
     if number is None:
         return "" if value is None else str(value)
-    text = f"{int(number):,}" if kind == "int" and _is_integral(number) else f"{_cents(number):,.2f}"
+    text = f"{int(number):,}" if kind == "int" and is_integral(number) else f"{to_cents(number):,.2f}"
     return text.translate(separators)
 
 
@@ -580,7 +287,7 @@ def _table_commands(font_size, *, numeric):
 
 def _pdf_section(section, styles):
     """Return the flowables for one section and the page orientation its table needs."""
-    columns = _columns(section)
+    columns = section_columns(section)
     rows = section.get("rows") or []
     separators, glyphs = _separators(), _GlyphWidths(FONT)
     cells = [[_pdf_cell(row.get(key), kind, separators) for key, _title, kind in columns] for row in rows]

@@ -1,69 +1,31 @@
-"""The indicators admin: catalogues for administrators, data entry for staff, review for reviewers.
-
-Every change goes through `indicators.services` (or `indicators.imports`); this module only turns
-forms and actions into service calls and service errors into form errors and messages.
-"""
+"""Admin of indicator values: entry by staff, review by reviewers, bulk actions, export; writes go through services."""
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.forms.models import construct_instance
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
-from django.utils.html import format_html, format_html_join
+from django.urls import path
+from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
-from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 from import_export.forms import ExportForm
 
-from departments.admin import CatalogueAdmin
-from departments.models import Unit, UnitKind
-from departments.policy import (
-    Actor,
-    can_change_value,
-    can_enter_data,
-    can_manage_catalogues,
-    can_review,
-    restrict_to_scope,
-    units_visible_to,
-)
+from departments.models import Unit
+from departments.policy import Actor, can_change_value, can_enter_data, can_review, units_visible_to
 from kernel.admin import ServiceSaveAdmin
 from kernel.errors import ServiceError
 
-from . import views
-from .catalogue import (
-    framework_delete,
-    framework_save,
-    indicator_delete,
-    indicator_save,
-    pillar_delete,
-    pillar_save,
-    target_delete,
-    target_save,
-)
-from .models import (
-    AUDITED_FIELDS,
-    AuditChannel,
-    AuditEntry,
-    Comment,
-    Evidence,
-    Framework,
-    Indicator,
-    IndicatorValue,
-    Pillar,
-    Source,
-    Target,
-    ValueState,
-)
-from .resources import IndicatorValueResource
-from .selectors import changes_since_approval, review_queue, values_visible_to
-from .services import (
+from ..models import AuditChannel, Comment, Evidence, Indicator, IndicatorValue, Source, ValueState
+from ..resources import IndicatorValueResource
+from ..selectors import changes_since_approval, review_queue, values_visible_to
+from ..services import (
     evidence_add,
-    evidence_check,
     evidence_remove,
     value_approve,
     value_create,
@@ -72,133 +34,15 @@ from .services import (
     value_submit,
     value_update,
 )
-from .views import field_label, plain, shown
+from . import pages
+from .display import field_label, plain
+from .evidence import EvidenceInline, EvidenceUploadInline
 
 NUMBER_FIELDS = ["numerator", "denominator", "value", "note"]
 IDENTITY_FIELDS = ["indicator", "unit", "period"]
 TRACKING_FIELDS = ["state", "version", "due_date", "is_computed", "created_by", "created_at", "updated_by",
                    "updated_at", "submitted_at", "reviewed_by", "reviewed_at", "return_reason"]
 QUEUE_PARAM = "queue"
-
-# The admin index shows the indicators' work module (my tasks, review queue, import) above the
-# applications. The template extends "admin/index.html", so a project override of it still applies.
-if admin.site.index_template is None:
-    admin.site.index_template = "admin/indicators/index.html"
-
-
-# --- catalogues ---------------------------------------------------------------------------------
-
-
-class CatalogueInline(admin.TabularInline):
-    """An inline of a catalogue: only administrators change it, like its parent."""
-
-    extra = 0
-
-    def has_add_permission(self, request, obj=None):
-        return can_manage_catalogues(Actor.from_request(request)) and super().has_add_permission(request, obj)
-
-    def has_change_permission(self, request, obj=None):
-        return can_manage_catalogues(Actor.from_request(request)) and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return can_manage_catalogues(Actor.from_request(request)) and super().has_delete_permission(request, obj)
-
-
-class PillarInline(CatalogueInline):
-    model = Pillar
-    fields = ["order", "code", "name", "name_en"]
-
-
-class CatalogueServiceAdmin(ServiceSaveAdmin, CatalogueAdmin):
-    """A catalogue admin whose saves and deletes call `indicators.catalogue` (`save_service`, `delete_service`)."""
-
-    save_service = None
-    delete_service = None
-    service_argument = None  # the keyword the services take the object by
-
-    def save_through_service(self, request, obj, form, change):
-        return type(self).save_service(**{self.service_argument: obj}, actor=Actor.from_request(request))
-
-    def delete_through_service(self, request, obj):
-        type(self).delete_service(**{self.service_argument: obj}, actor=Actor.from_request(request))
-
-
-@admin.register(Framework)
-class FrameworkAdmin(CatalogueServiceAdmin):
-    list_display = ["code", "name", "version", "decision", "valid_from", "valid_to", "deadline_days",
-                    "indicator_count"]
-    list_filter = ["valid_from", "valid_to"]
-    search_fields = ["code", "name", "name_en", "decision"]
-    inlines = [PillarInline]
-    save_service, delete_service, service_argument = framework_save, framework_delete, "framework"
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(indicator_count=Count("indicators"))
-
-    @admin.display(description=_("số chỉ tiêu"), ordering="indicator_count")
-    def indicator_count(self, obj):
-        return obj.indicator_count
-
-    def save_formset(self, request, form, formset, change):
-        formset.save(commit=False)  # sorts the inline forms into new, changed and deleted pillars; writes nothing
-        actor = Actor.from_request(request)
-        try:
-            for pillar in formset.deleted_objects:
-                pillar_delete(pillar=pillar, actor=actor)
-            for pillar in [*formset.new_objects, *(obj for obj, _fields in formset.changed_objects)]:
-                pillar.framework = form.instance
-                pillar_save(pillar=pillar, actor=actor)
-        except ServiceError as error:
-            self.refuse(error)
-
-
-@admin.register(Pillar)
-class PillarAdmin(CatalogueServiceAdmin):
-    list_display = ["code", "name", "framework", "order"]
-    list_filter = ["framework"]
-    list_select_related = ["framework"]
-    search_fields = ["code", "name", "name_en", "framework__code"]
-    autocomplete_fields = ["framework"]
-    save_service, delete_service, service_argument = pillar_save, pillar_delete, "pillar"
-
-
-@admin.register(Indicator)
-class IndicatorAdmin(CatalogueServiceAdmin):
-    list_display = ["code", "name", "framework", "pillar", "value_type", "period_type", "unit_of_measure", "source",
-                    "evidence_required", "is_active", "target_count"]
-    list_filter = ["framework", "value_type", "period_type", "source", "evidence_required", "is_active"]
-    list_select_related = ["framework", "pillar"]
-    search_fields = ["code", "name", "name_en"]
-    autocomplete_fields = ["framework", "pillar"]
-    save_service, delete_service, service_argument = indicator_save, indicator_delete, "indicator"
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(target_count=Count("targets"))
-
-    def formfield_for_dbfield(self, db_field, request, **kwargs):
-        if db_field.name == "unit_kinds":  # a list of kinds: ticked, not typed as JSON
-            return forms.MultipleChoiceField(
-                label=capfirst(db_field.verbose_name), help_text=db_field.help_text, choices=UnitKind.choices,
-                widget=forms.CheckboxSelectMultiple, required=False,
-            )
-        return super().formfield_for_dbfield(db_field, request, **kwargs)
-
-    @admin.display(description=_("số mục tiêu"), ordering="target_count")
-    def target_count(self, obj):
-        return obj.target_count
-
-
-@admin.register(Target)
-class TargetAdmin(CatalogueServiceAdmin):
-    list_display = ["indicator", "year", "unit", "value", "decision"]
-    list_filter = ["year", "indicator__framework"]
-    list_select_related = ["indicator", "unit"]
-    search_fields = ["indicator__code", "indicator__name", "decision", "unit__code", "unit__name"]
-    autocomplete_fields = ["indicator", "unit"]
-    save_service, delete_service, service_argument = target_save, target_delete, "target"
-
-
-# --- who may enter what ---------------------------------------------------------------------------
 
 
 def units_for_entry(actor):
@@ -220,20 +64,8 @@ def _count_of(model):
     return Coalesce(Subquery(rows.values("n")[:1], output_field=IntegerField()), Value(0))
 
 
-class _Refused(Exception):
-    """A service refused the save of a change form; the form is shown again with its error."""
-
-    def __init__(self, error):
-        super().__init__(str(error.message))
-        self.error = error
-
-
-# --- value forms and inlines ----------------------------------------------------------------------
-
-
 class IndicatorValueForm(forms.ModelForm):
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=True)
-    refusal = None  # the ServiceError of a save that was rolled back, set by the admin
 
     class Meta:
         model = IndicatorValue
@@ -247,96 +79,10 @@ class IndicatorValueForm(forms.ModelForm):
         elif "expected_version" in self.fields:
             self.fields["expected_version"].initial = self.instance.version
 
-    def clean(self):
-        cleaned = super().clean()
-        if self.refusal is not None:
-            field = self.refusal.field if self.refusal.field in self.fields else None
-            if field and self.fields[field].widget.is_hidden:
-                field = None
-            self.add_error(field, self.refusal.message)
-        return cleaned
-
     def _post_clean(self):
         # The services check every rule of a value and say why in the portal's words; the model's
         # database constraints, checked here, would only repeat some of them by constraint name.
         self.instance = construct_instance(self, self.instance, self._meta.fields, self._meta.exclude)
-
-
-class EvidenceInline(admin.TabularInline):
-    """The value's evidence files: listed with a download link; removable while the value is editable."""
-
-    model = Evidence
-    extra = 0
-    fields = ["download", "content_type", "size", "uploaded_by", "uploaded_at"]
-    readonly_fields = fields
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("uploaded_by")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        actor = Actor.from_request(request)
-        return obj is not None and can_change_value(actor, obj) and super().has_delete_permission(request, obj)
-
-    @admin.display(description=_("tệp"))
-    def download(self, evidence):
-        url = reverse("admin:indicators_indicatorvalue_evidence", args=[evidence.value_id, evidence.pk])
-        return format_html('<a href="{}">{}</a>', url, evidence.original_name)
-
-
-class EvidenceUploadForm(forms.ModelForm):
-    class Meta:
-        model = Evidence
-        fields = ["file"]
-        widgets = {"file": forms.FileInput}
-
-    def clean_file(self):
-        upload = self.cleaned_data.get("file")
-        if upload:
-            try:
-                evidence_check(upload)
-            except ServiceError as error:
-                raise forms.ValidationError(error.message, code=error.code) from None
-        return upload
-
-
-class EvidenceUploadFormSet(forms.BaseInlineFormSet):
-    @classmethod
-    def get_default_prefix(cls):
-        return "evidence_upload"
-
-
-class EvidenceUploadInline(admin.TabularInline):
-    """New evidence files, uploaded with the value's form and attached through the service."""
-
-    model = Evidence
-    form = EvidenceUploadForm
-    formset = EvidenceUploadFormSet
-    extra = 1
-    verbose_name = _("minh chứng mới")
-    verbose_name_plural = _("tải minh chứng lên")
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).none()
-
-    def has_add_permission(self, request, obj=None):
-        actor = Actor.from_request(request)
-        allowed = can_enter_data(actor) if obj is None else can_change_value(actor, obj)
-        return allowed and super().has_add_permission(request, obj)
-
-    def has_view_permission(self, request, obj=None):
-        return self.has_add_permission(request, obj)
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ReviewQueueFilter(admin.SimpleListFilter):
@@ -365,11 +111,8 @@ class ReasonForm(forms.Form):
                              error_messages={"required": _("Cần ghi rõ lý do.")})
 
 
-# --- values -------------------------------------------------------------------------------------
-
-
 @admin.register(IndicatorValue)
-class IndicatorValueAdmin(ExportMixin, admin.ModelAdmin):
+class IndicatorValueAdmin(ExportMixin, ServiceSaveAdmin):
     form = IndicatorValueForm
     inlines = [EvidenceInline, EvidenceUploadInline]
     list_display = ["indicator_code", "unit", "period", "shown_value", "state", "version", "due_date",
@@ -380,7 +123,7 @@ class IndicatorValueAdmin(ExportMixin, admin.ModelAdmin):
                    ("unit", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["indicator__code", "indicator__name", "unit__code", "unit__name", "period"]
     actions = ["submit_selected", "approve_selected", "return_selected", "reopen_selected"]
-    # Export only: imports go through indicators.imports.values_import (see views.values_import_page).
+    # Export only: imports go through indicators.imports.values_import (see pages.values_import_page).
     resource_classes = [IndicatorValueResource]
     export_formats = [XLSX, CSV]
     export_form_class = ValuesExportForm
@@ -518,11 +261,6 @@ class IndicatorValueAdmin(ExportMixin, admin.ModelAdmin):
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else [EvidenceUploadInline]  # nothing to list yet
 
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change=change, **kwargs)
-        form.refusal = getattr(request, "_dx_refusal", None)
-        return form
-
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         actor = Actor.from_request(request)
         if db_field.name == "unit":
@@ -531,40 +269,27 @@ class IndicatorValueAdmin(ExportMixin, admin.ModelAdmin):
             kwargs["queryset"] = indicators_for_entry(actor).select_related("framework")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except _Refused as refused:
-            # The save was rolled back; show the same form again, with the service's reason.
-            request._dx_refusal = refused.error
-            return super().changeform_view(request, object_id, form_url, extra_context)
-
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = extra_context or {}
         value = self.get_object(request, unquote(object_id))
         if value is not None:
-            extra_context.update(views.value_page_context(request, self, value))
+            extra_context.update(pages.value_page_context(request, self, value))
         return super().change_view(request, object_id, form_url, extra_context)
 
-    def save_model(self, request, obj, form, change):
+    def save_through_service(self, request, obj, form, change):
         actor = Actor.from_request(request)
         data = form.cleaned_data
-        try:
-            if change:
-                changes = {name: data[name] for name in NUMBER_FIELDS if name in form.changed_data}
-                if not changes:
-                    return
-                saved = value_update(value=obj, expected_version=data["expected_version"], actor=actor,
-                                     channel=AuditChannel.ADMIN, changes=changes)
-            else:
-                saved = value_create(indicator=data["indicator"], unit=data["unit"], period=data["period"],
-                                     actor=actor, channel=AuditChannel.ADMIN,
-                                     **{name: data[name] for name in NUMBER_FIELDS})
-        except ServiceError as error:
-            raise _Refused(error) from error
-        obj.pk = saved.pk
-        obj.refresh_from_db()
-        obj._state.adding = False
+        if not change:
+            return value_create(indicator=data["indicator"], unit=data["unit"], period=data["period"], actor=actor,
+                                channel=AuditChannel.ADMIN, **{name: data[name] for name in NUMBER_FIELDS})
+        changes = {name: data[name] for name in NUMBER_FIELDS if name in form.changed_data}
+        if not changes:
+            return None
+        return value_update(value=obj, expected_version=data["expected_version"], actor=actor,
+                            channel=AuditChannel.ADMIN, changes=changes)
+
+    def delete_through_service(self, request, obj):
+        raise PermissionDenied  # unreachable: has_delete_permission is False, no service deletes values
 
     def save_formset(self, request, form, formset, change):
         formset.save(commit=False)  # sorts the forms into new and deleted objects; writes nothing
@@ -579,7 +304,7 @@ class IndicatorValueAdmin(ExportMixin, admin.ModelAdmin):
             for evidence in formset.deleted_objects:
                 evidence_remove(evidence=evidence, actor=actor, channel=AuditChannel.ADMIN)
         except ServiceError as error:
-            raise _Refused(error) from error
+            self.refuse(error)
 
     # pages of their own
 
@@ -591,12 +316,12 @@ class IndicatorValueAdmin(ExportMixin, admin.ModelAdmin):
 
         name = f"{self.opts.app_label}_{self.opts.model_name}"
         return [
-            path("my-tasks/", view(views.my_tasks), name=f"{name}_my_tasks"),
-            path("review-queue/", view(views.review_queue_redirect), name=f"{name}_review_queue"),
-            path("import/", view(views.values_import_page), name=f"{name}_import"),
-            path("<int:object_id>/workflow/<str:step>/", view(views.value_workflow), name=f"{name}_workflow"),
-            path("<int:object_id>/comment/", view(views.value_comment), name=f"{name}_comment"),
-            path("<int:object_id>/evidence/<int:evidence_id>/", view(views.evidence_download),
+            path("my-tasks/", view(pages.my_tasks), name=f"{name}_my_tasks"),
+            path("review-queue/", view(pages.review_queue_redirect), name=f"{name}_review_queue"),
+            path("import/", view(pages.values_import_page), name=f"{name}_import"),
+            path("<int:object_id>/workflow/<str:step>/", view(pages.value_workflow), name=f"{name}_workflow"),
+            path("<int:object_id>/comment/", view(pages.value_comment), name=f"{name}_comment"),
+            path("<int:object_id>/evidence/<int:evidence_id>/", view(pages.evidence_download),
                  name=f"{name}_evidence"),
             *super().get_urls(),
         ]
@@ -650,51 +375,3 @@ class IndicatorValueAdmin(ExportMixin, admin.ModelAdmin):
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(request, "admin/indicators/indicatorvalue/reason.html", context)
-
-
-# --- audit ----------------------------------------------------------------------------------------
-
-
-@admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
-    """The audit trail, read only: who changed which value, when, through what, before and after."""
-
-    list_display = ["at", "value", "action", "channel", "actor", "api_key", "short_reason"]
-    list_filter = ["action", "channel", "at"]
-    list_select_related = ["value__indicator", "value__unit", "actor", "api_key"]
-    search_fields = ["value__indicator__code", "value__unit__code", "value__period", "actor__username", "reason"]
-    fields = ["value", "action", "channel", "actor", "api_key", "at", "shown_before", "shown_after", "reason"]
-    readonly_fields = fields
-    date_hierarchy = "at"
-
-    def get_queryset(self, request):
-        # The review trail is its own unit's (and reviewers'), even once the value is approved.
-        return restrict_to_scope(Actor.from_request(request), super().get_queryset(request), unit_field="value__unit")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description=_("lý do"))
-    def short_reason(self, obj):
-        return Truncator(obj.reason).chars(80)
-
-    @admin.display(description=_("trước"))
-    def shown_before(self, obj):
-        return _audit_table(obj.before)
-
-    @admin.display(description=_("sau"))
-    def shown_after(self, obj):
-        return _audit_table(obj.after)
-
-
-def _audit_table(data):
-    if not data:
-        return "—"
-    keys = [name for name in AUDITED_FIELDS if name in data] + [name for name in data if name not in AUDITED_FIELDS]
-    return format_html_join(mark_safe("<br>"), "{}: {}", ((field_label(k), shown(k, data[k])) for k in keys))

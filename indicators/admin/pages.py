@@ -3,7 +3,6 @@ comments and evidence downloads. Each takes the IndicatorValueAdmin, asks it (an
 access policy) what the person may see, and calls a service for every change.
 """
 
-from decimal import Decimal, InvalidOperation
 from urllib.parse import urlencode
 
 from django import forms
@@ -13,66 +12,17 @@ from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.html import format_html
-from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from departments.policy import Actor, can_comment_on_value, can_edit_unit_data, can_see_review_trail
 from kernel.errors import BatchRejected, ServiceError
 
-from .imports import rows_from_upload, values_import
-from .models import AUDITED_FIELDS, AuditChannel, Comment, Evidence, IndicatorValue, ValueState
-from .selectors import staff_tasks
-from .services import comment_add, value_approve, value_reopen, value_return, value_submit
-
-# --- how values and their history read ------------------------------------------------------------
-
-
-def plain(raw):
-    """Return an audited field as people read it: decimals without trailing zeros, long text shortened."""
-    if raw is None or raw == "":
-        return "—"
-    try:
-        number = Decimal(str(raw))
-    except (InvalidOperation, ValueError):
-        return Truncator(str(raw)).chars(80)
-    return format(number.normalize(), "f") if number.is_finite() else str(raw)
-
-
-def field_label(name):
-    """Return the label of an audited key: a value's field, or evidence and comment data."""
-    if name in AUDITED_FIELDS:
-        return capfirst(IndicatorValue._meta.get_field(name).verbose_name)
-    labels = {"evidence": Evidence._meta.verbose_name, "comment": Comment._meta.verbose_name,
-              "size": Evidence._meta.get_field("size").verbose_name, "sha256": "SHA-256"}
-    return capfirst(labels.get(name, name))
-
-
-def shown(name, raw):
-    """Return an audited value as people read it; states by their label."""
-    if name == "state" and raw in ValueState.values:
-        return ValueState(raw).label
-    return plain(raw)
-
-
-def audit_rows(entries):
-    """Return a value's audit entries as rows for its page: who, and what changed from what to what."""
-    rows = []
-    for entry in entries:
-        before, after = entry.before or {}, entry.after or {}
-        names = [n for n in AUDITED_FIELDS if n in before or n in after]
-        names += [n for n in dict.fromkeys([*before, *after]) if n not in AUDITED_FIELDS]
-        changes = [(field_label(n), shown(n, before.get(n)), shown(n, after.get(n))) for n in names]
-        changes = [change for change in changes if change[1] != change[2]]
-        who = (entry.actor.get_full_name() or entry.actor.get_username()) if entry.actor else ""
-        if entry.api_key is not None:
-            who = format_html("{} ({})", who, entry.api_key.name) if who else entry.api_key.name
-        rows.append({"entry": entry, "who": who or "—", "changes": changes})
-    return rows
-
-
-# --- the value page: history, comments, workflow buttons ------------------------------------------
+from ..imports import rows_from_upload, values_import
+from ..models import AuditChannel, ValueState
+from ..selectors import staff_tasks
+from ..services import comment_add, value_approve, value_reopen, value_return, value_submit
+from .display import audit_rows
 
 WORKFLOW = {
     # step: (service, needs a reason, label, states it starts from, who may: "enter" or "review")
