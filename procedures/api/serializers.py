@@ -23,6 +23,7 @@ from ..models import (
     Channel,
     Component766,
     Dossier,
+    DossierStatus,
     ImplementingLevel,
     OnlineLevel,
     Outcome,
@@ -177,6 +178,7 @@ class CoverageSerializer(serializers.Serializer):
 class DossierSerializer(serializers.ModelSerializer):
     procedure = serializers.SlugRelatedField(slug_field="code", read_only=True)
     unit = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    receiving_unit = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
     class Meta:
         model = Dossier
@@ -189,12 +191,15 @@ class DossierRowSerializer(serializers.Serializer):
 
     code = serializers.CharField(max_length=100, help_text=_("Mã hồ sơ, duy nhất trong hệ thống nguồn."))
     procedure = serializers.CharField(help_text=_("Mã thủ tục."))
-    unit = serializers.CharField(help_text=_("Mã đơn vị tiếp nhận."))
+    unit = serializers.CharField(help_text=_("Mã đơn vị có thẩm quyền giải quyết, hoặc mã định danh điện tử."))
     channel = serializers.ChoiceField(choices=Channel.choices)
     received_at = serializers.DateTimeField()
     due_at = serializers.DateTimeField(help_text=_("Hạn trả kết quả, đã tính thời gian bổ sung."))
     completed_at = serializers.DateTimeField(required=False, allow_null=True)
     outcome = serializers.ChoiceField(choices=Outcome.choices, required=False)
+    status = serializers.ChoiceField(choices=DossierStatus.choices, required=False,
+                                     help_text=_("Trạng thái 1–10; nếu có, thay cho outcome."))
+    receiving_unit = serializers.CharField(required=False, help_text=_("Mã đơn vị tiếp nhận (mặc định: unit)."))
     fee_required = serializers.BooleanField(required=False)
     paid_online = serializers.BooleanField(required=False)
     digitized = serializers.BooleanField(required=False)
@@ -221,6 +226,10 @@ class DossierImportOptionsSerializer(serializers.Serializer):
     partial = serializers.BooleanField(
         default=False, help_text=_("Ghi các dòng hợp lệ dù có dòng bị từ chối (mặc định: có lỗi thì không ghi gì)."))
     source = serializers.CharField(max_length=100, required=False, help_text=SOURCE_HELP)
+    format = serializers.ChoiceField(
+        choices=["portal", "dvcqg"], default="portal",
+        help_text=_("Dạng hồ sơ: portal (tên trường của cổng) hoặc dvcqg (tên trường đồng bộ lên Cổng Dịch vụ công "
+                    "quốc gia, chỉ JSON: {\"dossiers\": [...]} hoặc một danh sách)."))
 
 
 class DossierImportCountsSerializer(serializers.Serializer):
