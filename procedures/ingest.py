@@ -186,10 +186,13 @@ def _status(row):
         if outcome not in OUTCOMES:
             raise RowError("outcome", _("Kết quả không hợp lệ: pending, resolved, rejected hoặc withdrawn."))
         return dvcqg.OUTCOME_STATUS[outcome], outcome, False
-    status = str(row.get("status") if row.get("status") is not None else "").strip()
+    status = str(row.get("status")).strip()
     if status not in STATUSES:
         raise RowError("status", _("Trạng thái hồ sơ không hợp lệ: một mã từ 1 đến 10."))
-    return status, dvcqg.STATUS_OUTCOME[status], True
+    outcome = str(row.get("outcome") or dvcqg.STATUS_OUTCOME[status]).strip()  # the portal's shape may say both
+    if outcome not in OUTCOMES:
+        raise RowError("outcome", _("Kết quả không hợp lệ: pending, resolved, rejected hoặc withdrawn."))
+    return status, outcome, True
 
 
 def _moments(row, zone, status, stated):
@@ -377,11 +380,22 @@ def _reject_backwards(cleaned, existing, children, summary):
     """
     for code, (number, values) in list(cleaned.items()):
         current = existing.get(code)
-        if current is None or not children[code][2] or current[1].status == values.status:
+        if current is None or current[1].status == values.status:
+            continue
+        if not children[code][2]:
+            _keep_agreeing_status(cleaned, code, current[1])
             continue
         if _status_key(values) < _status_key(current[1]):
             summary.reject(number, "status", _("Trạng thái hồ sơ cũ hơn trạng thái đã nhận: không ghi."))
             del cleaned[code]
+
+
+def _keep_agreeing_status(cleaned, code, stored):
+    """An outcome-only row keeps the stored status when that status means the same outcome (10 for resolved)."""
+    number, values = cleaned[code]
+    if dvcqg.STATUS_OUTCOME[stored.status] == values.outcome or (
+            stored.status == dvcqg.OUTCOME_STATUS[values.outcome]):
+        cleaned[code] = (number, values._replace(status=stored.status))
 
 
 def _status_key(values):
