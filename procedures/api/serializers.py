@@ -31,7 +31,7 @@ from ..models import (
     ProcedureChange,
     ProcedureField,
 )
-from ..selectors import GROUPS
+from ..selectors import BASES, GROUPS
 
 UNKNOWN_UNIT = _("Không có đơn vị với mã này.")
 UNKNOWN_FIELD = _("Không có lĩnh vực với mã này.")
@@ -308,6 +308,10 @@ class StatsQuerySerializer(serializers.Serializer):
     group_by = serializers.ChoiceField(choices=list(GROUPS), default="none")
     as_of = MomentField(required=False, help_text=_("Thời điểm tính hồ sơ quá hạn (mặc định: bây "
                                                                   "giờ)."))
+    basis = serializers.ChoiceField(
+        choices=list(BASES), default="competent",
+        help_text=_("Tính theo đơn vị có thẩm quyền giải quyết (competent, mặc định) hay đơn vị tiếp nhận "
+                    "(receiving) — Nghị định 118/2025/NĐ-CP."))
 
 
 class Decision766QuerySerializer(serializers.Serializer):
@@ -329,7 +333,8 @@ class StatsRowSerializer(serializers.Serializer):
     group = GroupSerializer(allow_null=True, help_text=_("null khi không nhóm."))
     received = serializers.IntegerField()
     received_online = serializers.IntegerField()
-    processed = serializers.IntegerField(help_text=_("Đã giải quyết hoặc từ chối, tính theo tháng hoàn thành."))
+    processed = serializers.IntegerField(help_text=_("Trạng thái 9 hoặc 10, tính theo tháng kết thúc xử lý; đúng "
+                                                     "hạn khi ngày kết thúc (giờ Việt Nam) không sau ngày hẹn trả."))
     on_time = serializers.IntegerField()
     late = serializers.IntegerField()
     pending = serializers.IntegerField()
@@ -338,6 +343,11 @@ class StatsRowSerializer(serializers.Serializer):
     paid_online = serializers.IntegerField()
     digitized = serializers.IntegerField()
     e_result = serializers.IntegerField()
+    withdrawn = serializers.IntegerField(help_text=_("Rút hồ sơ (trạng thái 7): không đúng hạn, không trễ hạn."))
+    stopped = serializers.IntegerField(help_text=_("Dừng xử lý (trạng thái 8): không đúng hạn, không trễ hạn."))
+    steps_on_time = serializers.IntegerField(help_text=_("Bước xử lý trong kỳ xong trước hạn của bước."))
+    steps_late = serializers.IntegerField(help_text=_("Bước xử lý trong kỳ xong sau hạn của bước."))
+    step_on_time_rate = serializers.DecimalField(**PERCENT, help_text=_("steps_on_time / số bước có hạn, phần trăm."))
     on_time_rate = serializers.DecimalField(**PERCENT, help_text=_("on_time / processed, phần trăm."))
     online_rate = serializers.DecimalField(**PERCENT, help_text=_("received_online / received, phần trăm."))
     online_payment_rate = serializers.DecimalField(**PERCENT, help_text=_("paid_online / fee_required, phần trăm."))
