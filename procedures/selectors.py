@@ -65,13 +65,15 @@ def with_rates(row):
     return row
 
 
-def procedure_stats(*, actor, period, unit=None, procedure=None, group_by="none", as_of=None, basis="competent"):
+def procedure_stats(*, actor, period, unit=None, procedure=None, group_by="none", as_of=None, basis="competent",
+                    with_steps=False):
     """Return dossier counts and rates for a period, grouped, by the counting rules (procedures.counting).
 
     `basis` names the unit a dossier counts for: the competent unit (default; read from the summary table)
     or the receiving unit (counted from the dossiers). `unit` includes its subtree and the units merged
     into it. `overdue` counts dossiers received in the period still open with a due date before the day of
-    `as_of` (default: now). Each row also counts the processing steps handled in the period on time and late.
+    `as_of` (default: now). `with_steps` adds the processing steps handled in the period on time and late
+    (one more query; None otherwise).
     """
     unit_field = BASES[basis]
     unit_ids = units_rolling_up_to(unit) if unit is not None else None
@@ -87,12 +89,13 @@ def procedure_stats(*, actor, period, unit=None, procedure=None, group_by="none"
         rows = _counted_rows(dossiers, period, keys, unit_field)
     pending = dossiers.filter(received_at__gte=_start_of(period.start), received_at__lt=_after(period.end))
     overdue = _overdue(pending, keys, as_of, unit_field)
-    steps = _step_counts(dossiers, period, keys, unit_field)
+    steps = _step_counts(dossiers, period, keys, unit_field) if with_steps else {}
     for row in rows:
         key = tuple(row.get(name) for name in keys)
         row["overdue"] = overdue.get(key, 0)
-        row["steps_on_time"], row["steps_late"] = steps.get(key, (0, 0))
-        row["step_on_time_rate"] = percent(row["steps_on_time"], row["steps_on_time"] + row["steps_late"])
+        on_time, late = steps.get(key, (0, 0))
+        row["steps_on_time"], row["steps_late"] = (on_time, late) if with_steps else (None, None)
+        row["step_on_time_rate"] = percent(on_time, on_time + late)
         with_rates(row)
     return rows
 

@@ -345,8 +345,9 @@ class StatsRowSerializer(serializers.Serializer):
     e_result = serializers.IntegerField()
     withdrawn = serializers.IntegerField(help_text=_("Rút hồ sơ (trạng thái 7): không đúng hạn, không trễ hạn."))
     stopped = serializers.IntegerField(help_text=_("Dừng xử lý (trạng thái 8): không đúng hạn, không trễ hạn."))
-    steps_on_time = serializers.IntegerField(help_text=_("Bước xử lý trong kỳ xong trước hạn của bước."))
-    steps_late = serializers.IntegerField(help_text=_("Bước xử lý trong kỳ xong sau hạn của bước."))
+    steps_on_time = serializers.IntegerField(
+        allow_null=True, help_text=_("Bước xử lý trong kỳ xong không sau hạn của bước (NgayKetThucTheoQuyDinh)."))
+    steps_late = serializers.IntegerField(allow_null=True, help_text=_("Bước xử lý trong kỳ xong sau hạn của bước."))
     step_on_time_rate = serializers.DecimalField(**PERCENT, help_text=_("steps_on_time / số bước có hạn, phần trăm."))
     on_time_rate = serializers.DecimalField(**PERCENT, help_text=_("on_time / processed, phần trăm."))
     online_rate = serializers.DecimalField(**PERCENT, help_text=_("received_online / received, phần trăm."))

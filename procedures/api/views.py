@@ -297,7 +297,7 @@ class ProcedureStatsView(ActorMixin, APIView):
     def get(self, request):
         query = self.valid(s.StatsQuerySerializer, request.query_params)
         period, group_by = query.pop("period"), query["group_by"]
-        rows = procedure_stats(actor=self.actor, period=period, **query)
+        rows = procedure_stats(actor=self.actor, period=period, with_steps=True, **query)
         for row in rows:
             row["group"] = s.group_of(row, GROUPS[group_by])
         data = {"period": period.code, "start": period.start, "end": period.end, "group_by": group_by, "rows": rows}
