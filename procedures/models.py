@@ -250,6 +250,7 @@ class Dossier(models.Model):
             models.Index(fields=["outcome", "due_at"], name="dossier_pending_due"),
             models.Index(fields=["last_import"], name="dossier_last_import"),
             models.Index(fields=["receiving_unit", "received_at"], name="dossier_receiving_received"),
+            models.Index(fields=["status", "due_at"], name="dossier_status_due"),  # open and overdue
         ]
 
     def __str__(self):

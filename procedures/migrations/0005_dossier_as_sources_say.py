@@ -184,5 +184,9 @@ class Migration(migrations.Migration):
             model_name='dossierstep',
             index=models.Index(fields=['at'], name='dossier_step_at'),
         ),
+        migrations.AddIndex(
+            model_name='dossier',
+            index=models.Index(fields=['status', 'due_at'], name='dossier_status_due'),
+        ),
         migrations.RunPython(statuses_from_outcomes, migrations.RunPython.noop),
     ]
