@@ -373,3 +373,9 @@ def test_statistics_equal_a_recount_by_the_rules_after_any_status_histories(sett
         1 + sum(a[0] != b[0] for a, b in zip(history, history[1:], strict=False)) for history in histories)
     stats_rebuild()
     assert summary_cells() == recount()
+
+
+def test_dossier_list_shows_status_and_both_units(setting, system, client_as):
+    push(system, [national("HS-1", "5", received_by=AGENCY_CENTRE)])
+    [row] = client_as("system").get("/api/v1/dossiers/").json()["results"]
+    assert (row["status"], row["unit"], row["receiving_unit"], row["outcome"]) == ("5", "A", "A-TTPVHCC", "pending")
