@@ -1,7 +1,8 @@
 """Benchmark: push dossiers through the real HTTP API, beside PostgreSQL COPY of the same rows.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/dxportal .venv/bin/python bench/dossier_ingest.py \
-        [--rows 1000000] [--batch 10000] [--units 300] [--procedures 300] [--workers 2] [--clients 2]
+        [--rows 1000000] [--batch 10000] [--units 300] [--procedures 300] [--workers 2] [--clients 2] \
+        [--shape portal|dvcqg|both]
 
 It works in a dedicated database (`<DATABASE_URL's name>_bench`, created, migrated and dropped at the
 end unless --keep), so nothing else is touched. It creates a province with `--units` units, `--procedures`
@@ -17,6 +18,11 @@ connections (`--clients` at a time). It prints:
 - how long the statistics for the whole province-year take (procedure_stats grouped by unit): through
   GET /api/v1/procedure-stats/ right after the load, then after ANALYZE through HTTP and in process
   (right after a bulk load the planner's row estimates are stale until autovacuum analyses the tables).
+
+`--shape dvcqg` pushes the same dossiers in the national sync shape (`?format=dvcqg`: national field names,
+a status 1–10, fees, two processing steps each and a supplement for one in ten); `--shape both` loads the
+portal shape, then the national shape of the same dossiers under a second source, in one run, and prints
+both rates (the COPY comparison loads the dossier rows only, not the steps and supplements).
 
 PostgreSQL only: SQLite would measure something else.
 """
@@ -45,7 +51,13 @@ YEAR = 2023
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 PROCEDURES_PER_UNIT = 40  # a unit handles a subset of the catalogue, as real ones do
 COPY_COLUMNS = ["source", "code", "procedure_id", "unit_id", "channel", "received_at", "due_at", "completed_at",
-                "outcome", "fee_required", "paid_online", "digitized", "e_result"]
+                "outcome", "fee_required", "paid_online", "digitized", "e_result", "status", "receiving_unit_id",
+                "first_due_at", "field_code", "vneid_verified", "fees", "details_digest"]
+# The generated tuple, in the portal's own field names.
+ROW_FIELDS = ["code", "procedure", "unit", "channel", "received_at", "due_at", "completed_at", "outcome",
+              "fee_required", "paid_online", "digitized", "e_result"]
+STATUS = {"pending": "4", "withdrawn": "7", "rejected": "9", "resolved": "10"}
+CHANNEL_CODE = {"in_person": 1, "online": 2, "post": 3}
 
 
 def main():
@@ -63,14 +75,21 @@ def main():
         secret, unit_ids, procedure_ids, plan = seed(args)
         started = time.perf_counter()
         rows = generate(args, plan)
-        bodies = [json_body(rows[i:i + args.batch]) for i in range(0, len(rows), args.batch)]
-        print(f"generated       {len(rows):,} rows in {len(bodies)} batches of {args.batch:,} "
-              f"({sum(map(len, bodies)) / len(rows):.0f} bytes a row as JSON) in {time.perf_counter() - started:.1f} s")
+        shapes = ["portal", "dvcqg"] if args.shape == "both" else [args.shape]
+        bodies = {shape: [json_body(rows[i:i + args.batch], shape) for i in range(0, len(rows), args.batch)]
+                  for shape in shapes}
+        for shape, shaped in bodies.items():
+            print(f"generated       {shape}: {len(rows):,} rows in {len(shaped)} batches of {args.batch:,} "
+                  f"({sum(map(len, shaped)) / len(rows):.0f} bytes a row as JSON)")
+        print(f"                in {time.perf_counter() - started:.1f} s")
         server = Server(bench_url, args.workers)
         server.start()
-        api = push_all(server, secret, bodies, args.clients)
-        resend = push_all(server, secret, bodies[:args.resend], args.clients, expect="unchanged")
-        check_totals(len(rows))
+        loads = {}
+        for shape, shaped in bodies.items():
+            api = push_all(server, secret, shaped, args.clients, shape=shape)
+            resend = push_all(server, secret, shaped[:args.resend], args.clients, expect="unchanged", shape=shape)
+            loads[shape] = (api, resend)
+        check_totals(len(rows) * len(shapes))
         stats_fresh = time_stats_over_http(server, secret)
         analyze()
         stats_http = time_stats_over_http(server, secret)
@@ -79,7 +98,7 @@ def main():
         server = None
         copy = copy_rows(rows, unit_ids, procedure_ids, args.batch)
         stats_orm = time_stats_in_process()
-        report(args, api, resend, copy, memory, stats_orm, stats_fresh, stats_http)
+        report(args, loads, copy, memory, stats_orm, stats_fresh, stats_http)
     finally:
         if server is not None:
             server.stop()
@@ -101,6 +120,8 @@ def parse_args():
     parser.add_argument("--database", help="name of the dedicated database (default: <name>_bench)")
     parser.add_argument("--keep", action="store_true", help="keep the dedicated database afterwards")
     parser.add_argument("--seed", type=int, default=20230815)
+    parser.add_argument("--shape", choices=["portal", "dvcqg", "both"], default="portal",
+                        help="the portal's own field names, the national sync shape, or both in one run")
     return parser.parse_args()
 
 
@@ -187,7 +208,8 @@ def seed(args):
     account = get_user_model().objects.create(username="bench-system")
     user_set_role(user=account, role=Role.EXTERNAL_SYSTEM)
     scopes = [f"{resource.value}:{access}" for resource in ApiResource for access in ("read", "write")]
-    _key, secret = api_key_create(name="bench", service_account=account, scopes=scopes, units=[province])
+    _key, secret = api_key_create(name="bench", service_account=account, scopes=scopes, units=[province],
+                                  sources=["bench", "bench-dvcqg"])
     unit_ids = dict(Unit.objects.filter(code__startswith="BENCH-").values_list("code", "pk"))
     procedure_ids = dict(Procedure.objects.filter(code__endswith=".H99").values_list("code", "pk"))
     rng = random.Random(args.seed)
@@ -221,11 +243,41 @@ def generate(args, plan):
     return rows
 
 
-def json_body(rows):
-    from procedures.dossier_fields import PUSHED
-
-    return json.dumps({"dossiers": [dict(zip(PUSHED, row, strict=True)) for row in rows]},
+def json_body(rows, shape="portal"):
+    if shape == "dvcqg":
+        return json.dumps([national(dict(zip(ROW_FIELDS, row, strict=True))) for row in rows],
+                          ensure_ascii=False).encode()
+    return json.dumps({"dossiers": [dict(zip(ROW_FIELDS, row, strict=True)) for row in rows]},
                       ensure_ascii=False).encode()
+
+
+def national(row):
+    """Return a generated dossier in the national sync shape, with fees, two steps and now and then a supplement."""
+    received = datetime.fromisoformat(row["received_at"])
+    stamp = "%Y%m%d%H%M%S"
+    steps = [{"NguoiXuLy": "chuyenvien", "ThoiDiemXuLy": (received + timedelta(hours=2)).strftime(stamp),
+              "TrangThai": "Đã xử lý", "NgayBatDau": row["received_at"],
+              "NgayKetThucTheoQuyDinh": (received + timedelta(days=1)).strftime(stamp)},
+             {"NguoiXuLy": "lanhdao",
+              "ThoiDiemXuLy": row["completed_at"] or (received + timedelta(hours=30)).isoformat(),
+              "TrangThai": "Đã duyệt", "NgayBatDau": (received + timedelta(hours=2)).isoformat(),
+              "NgayKetThucTheoQuyDinh": row["due_at"]}]
+    status = STATUS[row["outcome"]]
+    dossier = {
+        "MaHoSo": row["code"], "MaTTHC": row["procedure"], "MaLinhVuc": "BENCH-F", "DonViXuLy": row["unit"],
+        "NoiNopHoSo": row["unit"], "KenhThucHien": CHANNEL_CODE[row["channel"]], "NgayTiepNhan": row["received_at"],
+        "NgayHenTra": row["due_at"], "NgayKetThucXuLy": row["completed_at"], "TrangThaiHoSo": status,
+        "HoSoCoThanhPhanSoHoa": row["digitized"], "DuocThanhToanTrucTuyen": row["paid_online"],
+        "TaiKhoanDuocXacThucVoiVNeID": row["channel"] == "online",
+        "DanhSachLePhi": [{"MaPhiLePhi": "LP01", "SoTien": 50000}] if row["fee_required"] else [],
+        "QuaTrinhXuLy": steps,
+    }
+    if status == "10":
+        dossier["NgayTra"] = row["completed_at"]
+    if row["code"].endswith("7"):
+        dossier["DanhSachHoSoBoSung"] = [{"NgayBoSung": (received + timedelta(hours=3)).isoformat(),
+                                          "NgayHenTraTruoc": row["due_at"], "NgayHenTraMoi": row["due_at"]}]
+    return dossier
 
 
 # --- the web server -----------------------------------------------------------------------------
@@ -305,7 +357,7 @@ def rss_mib(pid):
 # --- measuring ----------------------------------------------------------------------------------
 
 
-def push_all(server, secret, bodies, clients, expect="created"):
+def push_all(server, secret, bodies, clients, expect="created", shape="portal"):
     """POST every body, `clients` at a time; return (rows, seconds, per-batch seconds)."""
     import requests
 
@@ -319,7 +371,9 @@ def push_all(server, secret, bodies, clients, expect="created"):
             session = local.session = requests.Session()
             session.headers.update({"Authorization": f"Api-Key {secret}", "Content-Type": "application/json"})
         began = time.perf_counter()
-        response = session.post(f"{server.url}/api/v1/dossiers/import/", data=body, timeout=600)
+        # Each shape under its own source: the national load is a second system's copy of the same dossiers.
+        query = "?format=dvcqg&source=bench-dvcqg" if shape == "dvcqg" else ""
+        response = session.post(f"{server.url}/api/v1/dossiers/import/{query}", data=body, timeout=600)
         took = time.perf_counter() - began
         if response.status_code != 200:
             raise RuntimeError(f"batch refused: {response.status_code} {response.text[:2000]}")
@@ -368,7 +422,8 @@ def copy_rows(rows, unit_ids, procedure_ids, batch):
         lines = []
         for code, procedure, unit, channel, received, due, completed, outcome, *flags in rows[start:start + batch]:
             values = ["bench-copy", code, str(procedure_ids[procedure]), str(unit_ids[unit]), channel, received,
-                      due, completed or "\\N", outcome, *("t" if flag else "f" for flag in flags)]
+                      due, completed or "\\N", outcome, *("t" if flag else "f" for flag in flags), STATUS[outcome],
+                      str(unit_ids[unit]), due, "", "f", "[]", ""]
             lines.append("\t".join(values))
         chunks.append(("\n".join(lines) + "\n").encode())
     raw = connection.connection  # the psycopg connection under Django's
@@ -417,19 +472,20 @@ def time_stats_over_http(server, secret, runs=3):
     return timings, len(response.json()["rows"])
 
 
-def report(args, api, resend, copy, memory, stats_orm, stats_fresh, stats_http):
-    rows, seconds, latencies = api
-    api_rate = rows / seconds
+def report(args, loads, copy, memory, stats_orm, stats_fresh, stats_http):
     copy_rate = copy[0] / copy[1]
     print(f"gunicorn        {args.workers} workers, {args.clients} batches in flight, batches of {args.batch:,}")
-    print(f"API ingest      {rows:,} rows in {seconds:.1f} s = {api_rate:,.0f} rows/s end to end "
-          f"(batch: median {statistics.median(latencies):.2f} s, max {max(latencies):.2f} s)")
-    if resend[0]:
-        print(f"API re-send     {resend[0]:,} unchanged rows in {resend[1]:.1f} s = "
-              f"{resend[0] / resend[1]:,.0f} rows/s")
+    for shape, (api, resend) in loads.items():
+        rows, seconds, latencies = api
+        print(f"API ingest      {shape}: {rows:,} rows in {seconds:.1f} s = {rows / seconds:,.0f} rows/s end to end "
+              f"(batch: median {statistics.median(latencies):.2f} s, max {max(latencies):.2f} s)")
+        if resend[0]:
+            print(f"API re-send     {shape}: {resend[0]:,} unchanged rows in {resend[1]:.1f} s = "
+                  f"{resend[0] / resend[1]:,.0f} rows/s")
     print(f"PostgreSQL COPY {copy[0]:,} rows in {copy[1]:.1f} s = {copy_rate:,.0f} rows/s "
           "(same rows, a copy of the dossier table with its indexes)")
-    print(f"ratio           API / COPY = {api_rate / copy_rate:.2f}")
+    for shape, (api, _resend) in loads.items():
+        print(f"ratio           API {shape} / COPY = {api[0] / api[1] / copy_rate:.2f}")
     for pid, samples in sorted(memory.items()):
         third = max(1, len(samples) // 3)
         print(f"worker {pid:<8} RSS MiB over {len(samples)} batches: first {samples[0]:.0f}, "

@@ -283,6 +283,7 @@ SPECTACULAR_SETTINGS = {
         "ProgressStatusEnum": "indicators.scoring.Status",
         "ValueStateEnum": "indicators.models.ValueState",
         "DossierChannelEnum": "procedures.models.Channel",
+        "DossierStatusEnum": "procedures.models.DossierStatus",
         "UnitKindEnum": "departments.models.UnitKind",
     },
 }

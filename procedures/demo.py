@@ -293,7 +293,8 @@ class DossierPlan:
         if fate == "pending":
             completed, outcome = None, "pending"
         elif fate == "late":
-            completed, outcome = due + 120 + int(random_() * 70 * 60), "resolved"
+            # Finished on a later day than due: live systems count a dossier finished on its due day as on time.
+            completed, outcome = (due // DAY + 1) * DAY + 7 * 60 + int(random_() * 56 * 60), "resolved"
         elif fate == "withdrawn":
             completed, outcome = min(received + 120, LAST_MINUTE), "withdrawn"
         else:
@@ -302,7 +303,7 @@ class DossierPlan:
         fee = plan["fee"] != "Không"
         online = channel == "online"
         processed = outcome in ("resolved", "rejected")
-        return {
+        row = {
             "code": code, "procedure": self.records[record_index].code, "unit": unit_code, "channel": channel,
             "received_at": _stamp(received), "due_at": _stamp(due),
             "completed_at": _stamp(completed) if completed is not None else "", "outcome": outcome,
@@ -310,6 +311,15 @@ class DossierPlan:
             "digitized": random_() < (0.85 if online else 0.6),
             "e_result": processed and random_() < (0.8 if plan["now"] == OnlineLevel.FULL else 0.3),
         }
+        row["status"] = _status(outcome, row["e_result"])
+        return row
+
+
+def _status(outcome, e_result):
+    """Return the national status a demo dossier stands at: a result handed out electronically was returned."""
+    if outcome == "resolved":
+        return "10" if e_result else "9"
+    return {"pending": "4", "rejected": "9", "withdrawn": "7"}[outcome]
 
 
 def _stamp(minute):

@@ -10,12 +10,16 @@ before and after the change alike; a row that would touch another unit's dossier
 row naming an unknown unit, so the answer never tells what exists outside the key's scope.
 """
 
+import hashlib
+import json
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from departments.models import Unit
@@ -25,8 +29,20 @@ from kernel.errors import BatchRejected, NotAllowed, ServiceError
 from kernel.locks import advisory_xact_lock
 from kernel.tabular import read_csv_rows, read_upload_rows
 
-from .dossier_fields import FLAGS, PUSHED, REQUIRED_COLUMNS, STORED, StoredDossier
-from .models import Channel, Dossier, DossierImport, Outcome, Procedure
+from . import dvcqg
+from .counting import NOT_RECEIVED, ORDER, PROCESSED
+from .dossier_fields import FLAGS, PUSHED, REQUIRED_COLUMNS, STEP_FIELDS, STORED, SUPPLEMENT_FIELDS, StoredDossier
+from .models import (
+    Channel,
+    Dossier,
+    DossierImport,
+    DossierStatus,
+    DossierStatusChange,
+    DossierStep,
+    DossierSupplement,
+    Outcome,
+    Procedure,
+)
 from .stats import stats_add, stats_cells, stats_difference
 from .tasks import enqueue_refresh
 
@@ -34,7 +50,13 @@ TRUE_WORDS = {"1", "true", "yes", "y", "có", "co", "x"}
 FALSE_WORDS = {"0", "false", "no", "n", "không", "khong", ""}
 CHANNELS = set(Channel.values)
 OUTCOMES = set(Outcome.values)
+STATUSES = set(DossierStatus.values)
 UNKNOWN_UNIT = _("Không có đơn vị với mã này.")
+MAX_CHILDREN = 200  # supplements or steps per dossier: enough for any real history, and memory stays bounded
+COMPACT_MOMENT = re.compile(r"^\d{14}$")  # yyyyMMddHHmmss, as many one-stop systems send dates
+SHAPES = ("portal", dvcqg.SHAPE)
+SUPPLEMENT_NAMES = [name for name, _national, _kind in SUPPLEMENT_FIELDS]
+STEP_NAMES = [name for name, _national, _kind in STEP_FIELDS]
 
 
 class RowError(Exception):
@@ -47,6 +69,7 @@ class RowError(Exception):
 class Summary:
     dry_run: bool
     partial: bool
+    shape: str = "portal"
     rows: int = 0
     created: int = 0
     updated: int = 0
@@ -54,6 +77,9 @@ class Summary:
     conflicts: list = field(default_factory=list)
 
     def reject(self, row, field_name, message):
+        if self.shape == dvcqg.SHAPE:  # the source reads its own field names and codes
+            message = dvcqg.national_message(field_name, message)
+            field_name = dvcqg.national_field(field_name)
         self.conflicts.append({"row": row, "field": field_name, **both_languages(message)})
 
     def as_dict(self, import_id=None):
@@ -89,12 +115,16 @@ def _moment(raw, name, zone, *, required):
         if required:
             raise RowError(name, _("Trường này là bắt buộc."))
         return None
+    text = str(raw).strip()
+    if COMPACT_MOMENT.match(text):
+        text = f"{text[:8]}T{text[8:]}"
     try:
-        moment = datetime.fromisoformat(str(raw).strip())
+        moment = datetime.fromisoformat(text)
         moment = moment.replace(tzinfo=zone) if moment.tzinfo is None else moment
         moment.astimezone(UTC)  # the database keeps UTC: a moment that has none (year 0 or 10000) is invalid
     except (ValueError, OverflowError):
-        raise RowError(name, _("Ngày giờ không hợp lệ: dùng ISO 8601, ví dụ 2023-08-15T09:30:00+07:00.")) from None
+        raise RowError(name, _("Ngày giờ không hợp lệ: dùng ISO 8601, ví dụ 2023-08-15T09:30:00+07:00, "
+                               "hoặc yyyyMMddHHmmss.")) from None
     return moment
 
 
@@ -110,7 +140,7 @@ def _flag(raw, name):
 
 
 def _clean(row, procedures, units, scope_ids, zone):
-    """Return the row as stored values, or raise RowError naming the first bad field."""
+    """Return (code, stored values, children) of the row, or raise RowError naming the first bad field."""
     if not isinstance(row, dict):
         raise RowError(None, _("Mỗi hồ sơ phải là một đối tượng JSON."))
     with_nul = next((name for name in PUSHED if "\x00" in str(row.get(name) or "")), None)
@@ -122,27 +152,148 @@ def _clean(row, procedures, units, scope_ids, zone):
     procedure_id = procedures.get(str(row.get("procedure") or "").strip())
     if procedure_id is None:
         raise RowError("procedure", _("Không có thủ tục với mã này."))
-    unit_id = units.get(str(row.get("unit") or "").strip())
-    if unit_id is None or (scope_ids is not None and unit_id not in scope_ids):
-        raise RowError("unit", UNKNOWN_UNIT)
+    unit_id = _unit(row, "unit", units, scope_ids)
+    receiving_id = _unit(row, "receiving_unit", units, scope_ids) if row.get("receiving_unit") else unit_id
     channel = str(row.get("channel") or "").strip()
     if channel not in CHANNELS:
         raise RowError("channel", _("Kênh nộp không hợp lệ: in_person, online hoặc post."))
-    outcome = str(row.get("outcome") or Outcome.PENDING).strip()
+    status, outcome, stated = _status(row)
+    moments = _moments(row, zone, status, stated)
+    supplements = _supplements(row.get("supplements"), zone)
+    steps = _steps(row.get("steps"), zone)
+    first_due, due = _due_dates(moments["due_at"], supplements)
+    flags = {name: _flag(row.get(name, False), name) for name in FLAGS}
+    values = StoredDossier(
+        procedure_id=procedure_id, unit_id=unit_id, receiving_unit_id=receiving_id, channel=channel,
+        outcome=outcome, status=status, field_code=_text(row, "field_code", 30), fees=_fees(row.get("fees")),
+        **{**moments, "due_at": due}, first_due_at=first_due, **flags,
+        status_at=_latest(moments, supplements, steps), details_digest=_digest(supplements, steps),
+    )
+    return code, values, (supplements, steps, stated)
+
+
+def _unit(row, name, units, scope_ids):
+    unit_id = units.get(str(row.get(name) or "").strip())
+    if unit_id is None or (scope_ids is not None and unit_id not in scope_ids):
+        raise RowError(name, UNKNOWN_UNIT)
+    return unit_id
+
+
+def _status(row):
+    """Return (status, outcome, whether the row stated its status); a row may state either."""
+    if row.get("status") in (None, ""):
+        outcome = str(row.get("outcome") or Outcome.PENDING).strip()
+        if outcome not in OUTCOMES:
+            raise RowError("outcome", _("Kết quả không hợp lệ: pending, resolved, rejected hoặc withdrawn."))
+        return dvcqg.OUTCOME_STATUS[outcome], outcome, False
+    status = str(row.get("status")).strip()
+    if status not in STATUSES:
+        raise RowError("status", _("Trạng thái hồ sơ không hợp lệ: một mã từ 1 đến 10."))
+    outcome = str(row.get("outcome") or dvcqg.STATUS_OUTCOME[status]).strip()  # the portal's shape may say both
     if outcome not in OUTCOMES:
         raise RowError("outcome", _("Kết quả không hợp lệ: pending, resolved, rejected hoặc withdrawn."))
-    received = _moment(row.get("received_at"), "received_at", zone, required=True)
-    due = _moment(row.get("due_at"), "due_at", zone, required=True)
-    completed = _moment(row.get("completed_at"), "completed_at", zone, required=False)
-    if due < received:
+    return status, outcome, True
+
+
+def _moments(row, zone, status, stated):
+    """Return the dossier's dated fields, checked against each other and against its status."""
+    unreceived = status in NOT_RECEIVED
+    moments = {name: _moment(row.get(name), name, zone, required=False)
+               for name in ("submitted_at", "completed_at", "returned_at", "refused_at")}
+    moments["received_at"] = _moment(row.get("received_at"), "received_at", zone, required=not unreceived)
+    moments["due_at"] = _moment(row.get("due_at"), "due_at", zone, required=not unreceived)
+    received, due, completed = moments["received_at"], moments["due_at"], moments["completed_at"]
+    if received is not None and due is not None and due < received:
         raise RowError("due_at", _("Hạn trả kết quả không được trước ngày tiếp nhận."))
-    if completed is not None and completed < received:
+    if completed is not None and received is not None and completed < received:
         raise RowError("completed_at", _("Ngày hoàn thành không được trước ngày tiếp nhận."))
-    if (outcome == Outcome.PENDING) != (completed is None):
+    if stated and status in PROCESSED and completed is None:
+        raise RowError("completed_at", _("Hồ sơ đã xử lý xong (trạng thái 9, 10) phải có ngày kết thúc xử lý."))
+    if not stated and (status == DossierStatus.PROCESSING) != (completed is None):
         raise RowError("completed_at", _("Hồ sơ đang giải quyết không có ngày hoàn thành; hồ sơ đã xong phải có."))
-    flags = {name: _flag(row.get(name, False), name) for name in FLAGS}
-    return code, StoredDossier(procedure_id=procedure_id, unit_id=unit_id, channel=channel, received_at=received,
-                               due_at=due, completed_at=completed, outcome=outcome, **flags)
+    return moments
+
+
+def _children(raw, name):
+    if raw is None or raw == "":
+        return []
+    if not isinstance(raw, list) or len(raw) > MAX_CHILDREN or not all(isinstance(item, dict) for item in raw):
+        raise RowError(name, _("Cần một danh sách đối tượng, tối đa %(max)s phần tử.") % {"max": MAX_CHILDREN})
+    return raw
+
+
+def _supplements(raw, zone):
+    """Return the supplements as tuples in SUPPLEMENT_FIELDS order, in the order they were requested."""
+    cleaned = []
+    for index, item in enumerate(_children(raw, "supplements")):
+        path = f"supplements[{index}]"
+        values = {name: _moment(item.get(name), f"{path}.{name}", zone, required=name == "requested_at")
+                  for name, _national, _kind in SUPPLEMENT_FIELDS}
+        before, after = values["previous_due_at"], values["new_due_at"]
+        if before is not None and after is not None and after < before:
+            raise RowError(f"{path}.new_due_at", _("Hạn trả mới không được trước hạn trả trước khi bổ sung."))
+        cleaned.append(tuple(values[name] for name, _national, _kind in SUPPLEMENT_FIELDS))
+    return sorted(cleaned, key=lambda supplement: supplement[0])
+
+
+def _steps(raw, zone):
+    cleaned = []
+    for index, item in enumerate(_children(raw, "steps")):
+        path = f"steps[{index}]"
+        values = []
+        for name, _national, kind in STEP_FIELDS:
+            if kind == "moment":
+                values.append(_moment(item.get(name), f"{path}.{name}", zone, required=False))
+            else:
+                values.append(_text(item, name, 255 if name == "handler" else 100, path=f"{path}.{name}"))
+        cleaned.append(tuple(values))
+    return cleaned
+
+
+def _due_dates(due, supplements):
+    """Return (first due, current due): a supplement moves the due date, and both are kept."""
+    first = next((s[2] for s in supplements if s[2] is not None), due)
+    current = next((s[3] for s in reversed(supplements) if s[3] is not None), due)
+    if due is not None and current is not None:
+        current = max(due, current)
+    return first, current
+
+
+def _text(row, name, limit, path=None):
+    text = str(row.get(name) if row.get(name) is not None else "").strip()
+    if len(text) > limit or "\x00" in text:
+        raise RowError(path or name, _("Tối đa %(max)s ký tự, không chứa ký tự rỗng.") % {"max": limit})
+    return text
+
+
+def _fees(raw):
+    if raw is None or raw == "":
+        return []
+    if not isinstance(raw, list) or len(raw) > MAX_CHILDREN:
+        raise RowError("fees", _("Cần một danh sách, tối đa %(max)s phần tử.") % {"max": MAX_CHILDREN})
+    return raw
+
+
+def _latest(moments, supplements, steps):
+    """Return the latest moment the source tells about the dossier (due dates are promises, not events)."""
+    told = [moment for name, moment in moments.items() if name != "due_at"]
+    told += [s[0] for s in supplements] + [s[1] for s in supplements] + [step[1] for step in steps]
+    told = [moment.astimezone(UTC) for moment in told if moment is not None]
+    return max(told) if told else None
+
+
+def _digest(supplements, steps):
+    if not supplements and not steps:
+        return EMPTY_DIGEST  # most rows of the portal's own shape: no need to hash nothing each time
+    return _hash(supplements, steps)
+
+
+def _hash(supplements, steps):
+    def plain(value):
+        return value.astimezone(UTC).isoformat() if isinstance(value, datetime) else value
+
+    payload = [[[plain(v) for v in item] for item in supplements], [[plain(v) for v in item] for item in steps]]
+    return hashlib.sha256(json.dumps(payload, separators=(",", ":")).encode()).hexdigest()
 
 
 def default_source(actor):
@@ -152,10 +303,12 @@ def default_source(actor):
     return actor.user.get_username()
 
 
-def dossiers_import(*, rows, source, actor, channel, dry_run=False, partial=False, refresh=True):
+def dossiers_import(*, rows, source, actor, channel, dry_run=False, partial=False, refresh=True, shape="portal"):
     """Validate and upsert a batch; return the summary. Raise BatchRejected if all-or-nothing fails.
 
-    `refresh=False` skips queueing the computed-indicator refresh (a caller that refreshes itself).
+    `shape` is "portal" (the portal's own field names) or "dvcqg" (the national sync's, see procedures.dvcqg;
+    the summary then names fields as the source does). `refresh=False` skips queueing the computed-indicator
+    refresh (a caller that refreshes itself).
     """
     if not can_push_source_data(actor):
         raise NotAllowed(_("Chỉ hệ thống một cửa (khóa API) và quản trị viên được gửi hồ sơ."))
@@ -165,9 +318,11 @@ def dossiers_import(*, rows, source, actor, channel, dry_run=False, partial=Fals
     if len(rows) > limit:
         raise ServiceError(_("Quá nhiều hồ sơ trong một lần gửi: tối đa %(max)s.") % {"max": limit},
                            field="dossiers", code="too_many_rows")
-    summary = Summary(dry_run=dry_run, partial=partial, rows=len(rows))
+    summary = Summary(dry_run=dry_run, partial=partial, rows=len(rows), shape=shape)
     scope_ids = actor.scope_unit_ids if not actor.is_admin else None
-    cleaned = _validate(rows, scope_ids, summary)
+    if shape == dvcqg.SHAPE:
+        rows = [dvcqg.to_portal_row(row) for row in rows]
+    cleaned, children = _validate(rows, scope_ids, summary)
     _stop_if_rejected(summary)
     with transaction.atomic():
         if not dry_run:
@@ -179,6 +334,7 @@ def dossiers_import(*, rows, source, actor, channel, dry_run=False, partial=Fals
             advisory_xact_lock("dossier-import", source)
         existing = _existing(source, cleaned)
         _reject_outside_scope(cleaned, existing, scope_ids, summary)
+        _reject_backwards(cleaned, existing, children, summary)
         _stop_if_rejected(summary)
         creates, updates = _classify(cleaned, existing, summary)
         if dry_run:
@@ -188,7 +344,7 @@ def dossiers_import(*, rows, source, actor, channel, dry_run=False, partial=Fals
             channel=channel, rows=summary.rows, created=summary.created, updated=summary.updated,
             unchanged=summary.unchanged, rejected=len({c["row"] for c in summary.conflicts}),
         )
-        _write(source, batch, creates, updates, existing)
+        _write(source, batch, creates, updates, existing, children)
         if refresh and (creates or updates):
             enqueue_refresh(_years_touched(creates + updates))
     return summary.as_dict(import_id=batch.pk)
@@ -197,7 +353,8 @@ def dossiers_import(*, rows, source, actor, channel, dry_run=False, partial=Fals
 def _years_touched(rows):
     years = set()
     for _code, values in rows:
-        years.add(values.received_at.year)
+        if values.received_at is not None:
+            years.add(values.received_at.year)
         if values.completed_at is not None:
             years.add(values.completed_at.year)
     return years
@@ -219,21 +376,67 @@ def _reject_outside_scope(cleaned, existing, scope_ids, summary):
             del cleaned[code]
 
 
+def _reject_backwards(cleaned, existing, children, summary):
+    """Refuse rows whose stated status is older than the stored one.
+
+    Newer means later in time: the status's moment is the latest moment the source tells about the dossier
+    (`status_at`); at the same moment (or when either has none) the higher status code is the newer. An
+    equal status is no change. Rows in the portal's own shape state an outcome, not a status: a correction
+    there is taken as it comes.
+    """
+    for code, (number, values) in list(cleaned.items()):
+        current = existing.get(code)
+        if current is None or current[1].status == values.status:
+            continue
+        if not children[code][2]:
+            _keep_agreeing_status(cleaned, code, current[1])
+            continue
+        if _status_key(values) < _status_key(current[1]):
+            summary.reject(number, "status", _("Trạng thái hồ sơ cũ hơn trạng thái đã nhận: không ghi."))
+            del cleaned[code]
+
+
+def _keep_agreeing_status(cleaned, code, stored):
+    """An outcome-only row keeps the stored status when that status means the same outcome (10 for resolved)."""
+    number, values = cleaned[code]
+    if dvcqg.STATUS_OUTCOME[stored.status] == values.outcome or (
+            stored.status == dvcqg.OUTCOME_STATUS[values.outcome]):
+        cleaned[code] = (number, values._replace(status=stored.status))
+
+
+def _status_key(values):
+    moment = values.status_at
+    if moment is None:
+        return (0, ORDER[values.status])
+    return (1, moment, ORDER[values.status])
+
+
 def _validate(rows, scope_ids, summary):
     procedures = dict(Procedure.objects.filter(code__in=_codes(rows, "procedure")).values_list("code", "pk"))
-    units = dict(Unit.objects.filter(code__in=_codes(rows, "unit")).values_list("code", "pk"))
-    zone, cleaned = _local_zone(), {}
+    units = _units(_codes(rows, "unit") | _codes(rows, "receiving_unit"))
+    zone, cleaned, children = _local_zone(), {}, {}
     for number, row in enumerate(rows, start=1):
         try:
-            code, values = _clean(row, procedures, units, scope_ids, zone)
+            code, values, extra = _clean(row, procedures, units, scope_ids, zone)
         except RowError as error:
             summary.reject(number, error.field, error.message)
             continue
         if code in cleaned and cleaned[code][1] != values:
             summary.reject(number, "code", _("Mã hồ sơ lặp lại trong lô với nội dung khác."))
             continue
-        cleaned[code] = (number, values)
-    return cleaned
+        cleaned[code], children[code] = (number, values), extra
+    return cleaned, children
+
+
+def _units(names):
+    """Return {name: unit id} for units named by their portal code or their electronic agency id."""
+    found = {}
+    for pk, code, agency_id in Unit.objects.filter(Q(code__in=names) | Q(agency_id__in=names)).values_list(
+            "pk", "code", "agency_id"):
+        if agency_id:
+            found.setdefault(agency_id, pk)
+        found[code] = pk  # a portal code wins over another unit's agency id of the same spelling
+    return found
 
 
 def _codes(rows, name):
@@ -266,7 +469,7 @@ def _classify(cleaned, existing, summary):
     return creates, updates
 
 
-def _write(source, batch, creates, updates, existing):
+def _write(source, batch, creates, updates, existing, children):
     before = {}
     if updates:
         # What the old versions counted for, read before they are overwritten.
@@ -278,5 +481,40 @@ def _write(source, batch, creates, updates, existing):
         batch_size=2000, update_conflicts=True, unique_fields=["source", "code"],
         update_fields=[*STORED, "last_import"],
     )
-    after = stats_cells(Dossier.objects.filter(last_import=batch))
+    written = Dossier.objects.filter(last_import=batch)
+    after = stats_cells(written)
     stats_add(stats_difference(after, before))
+    _write_children(batch, written, creates, updates, existing, children)
+
+
+def _write_children(batch, written, creates, updates, existing, children):
+    """Record status changes; replace supplements and steps of the dossiers whose details changed."""
+    ids = dict(written.values_list("code", "pk"))
+    changes, rewrite = [], [code for code, _values in creates]
+    for code, values in creates:
+        changes.append(DossierStatusChange(dossier_id=ids[code], status=values.status, at=values.status_at,
+                                           dossier_import=batch))
+    for code, values in updates:
+        old = existing[code][1]
+        if old.status != values.status:
+            changes.append(DossierStatusChange(dossier_id=ids[code], previous_status=old.status,
+                                               status=values.status, at=values.status_at, dossier_import=batch))
+        if old.details_digest != values.details_digest:
+            rewrite.append(code)
+    DossierStatusChange.objects.bulk_create(changes, batch_size=2000)
+    created = {code for code, _values in creates}  # a new dossier without supplements or steps has none to replace
+    rewrite = [code for code in rewrite if code not in created or children[code][0] or children[code][1]]
+    if not rewrite:
+        return
+    rewrite_ids = [ids[code] for code in rewrite]
+    DossierSupplement.objects.filter(dossier_id__in=rewrite_ids).delete()
+    DossierStep.objects.filter(dossier_id__in=rewrite_ids).delete()
+    DossierSupplement.objects.bulk_create([
+        DossierSupplement(dossier_id=ids[code], position=position, **dict(zip(SUPPLEMENT_NAMES, item, strict=True)))
+        for code in rewrite for position, item in enumerate(children[code][0], start=1)], batch_size=2000)
+    DossierStep.objects.bulk_create([
+        DossierStep(dossier_id=ids[code], position=position, **dict(zip(STEP_NAMES, item, strict=True)))
+        for code in rewrite for position, item in enumerate(children[code][1], start=1)], batch_size=2000)
+
+
+EMPTY_DIGEST = _hash([], [])

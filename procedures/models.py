@@ -161,6 +161,21 @@ class Outcome(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Rút hồ sơ")
 
 
+class DossierStatus(models.TextChoices):
+    """TrangThaiHoSo as one-stop systems sync it to the National Public Service Portal."""
+
+    NEW = "1", _("Mới đăng ký")
+    RECEIVED = "2", _("Đã tiếp nhận")
+    NOT_ACCEPTED = "3", _("Không được tiếp nhận")
+    PROCESSING = "4", _("Đang xử lý")
+    SUPPLEMENT = "5", _("Yêu cầu bổ sung giấy tờ")
+    FINANCIAL = "6", _("Yêu cầu thực hiện nghĩa vụ tài chính")
+    WITHDRAWN = "7", _("Công dân yêu cầu rút hồ sơ")
+    STOPPED = "8", _("Dừng xử lý")
+    DONE = "9", _("Đã xử lý xong")
+    RETURNED = "10", _("Đã trả kết quả")
+
+
 class DossierImport(models.Model):
     """One batch pushed by a one-stop system, and what it did."""
 
@@ -187,21 +202,40 @@ class DossierImport(models.Model):
 
 
 class Dossier(models.Model):
+    """A dossier as its source system last told it. `unit` is the unit competent to decide it (Decree
+    118/2025), which statistics and scope follow by default; `receiving_unit` is where it was handed in."""
+
     source = models.CharField(_("hệ thống nguồn"), max_length=100)
     code = models.CharField(_("mã hồ sơ"), max_length=100)
     procedure = models.ForeignKey(Procedure, verbose_name=_("thủ tục"), on_delete=models.PROTECT,
                                   related_name="dossiers")
-    unit = models.ForeignKey(Unit, verbose_name=_("đơn vị tiếp nhận"), on_delete=models.PROTECT,
+    unit = models.ForeignKey(Unit, verbose_name=_("đơn vị có thẩm quyền giải quyết"), on_delete=models.PROTECT,
                              related_name="dossiers")
+    receiving_unit = models.ForeignKey(Unit, verbose_name=_("đơn vị tiếp nhận"), null=True, blank=True,
+                                       on_delete=models.PROTECT, related_name="received_dossiers")
+    field_code = models.CharField(_("mã lĩnh vực"), max_length=30, blank=True)
     channel = models.CharField(_("kênh nộp"), max_length=10, choices=Channel.choices)
-    received_at = models.DateTimeField(_("ngày tiếp nhận"))
-    due_at = models.DateTimeField(_("hạn trả kết quả"))
-    completed_at = models.DateTimeField(_("ngày hoàn thành"), null=True, blank=True)
+    status = models.CharField(_("trạng thái"), max_length=2, choices=DossierStatus.choices,
+                              default=DossierStatus.PROCESSING)
+    status_at = models.DateTimeField(_("thời điểm của trạng thái"), null=True, blank=True,
+                                     help_text=_("Thời điểm muộn nhất mà nguồn cho biết về hồ sơ."))
+    submitted_at = models.DateTimeField(_("ngày nộp"), null=True, blank=True)
+    received_at = models.DateTimeField(_("ngày tiếp nhận"), null=True, blank=True)
+    first_due_at = models.DateTimeField(_("hạn trả ban đầu"), null=True, blank=True)
+    due_at = models.DateTimeField(_("hạn trả kết quả"), null=True, blank=True,
+                                  help_text=_("Hạn hiện tại, sau các lần bổ sung."))
+    completed_at = models.DateTimeField(_("ngày kết thúc xử lý"), null=True, blank=True)
+    returned_at = models.DateTimeField(_("ngày trả kết quả"), null=True, blank=True)
+    refused_at = models.DateTimeField(_("ngày từ chối"), null=True, blank=True)
     outcome = models.CharField(_("kết quả"), max_length=10, choices=Outcome.choices, default=Outcome.PENDING)
     fee_required = models.BooleanField(_("có phí"), default=False)
     paid_online = models.BooleanField(_("thanh toán trực tuyến"), default=False)
     digitized = models.BooleanField(_("đã số hóa"), default=False)
     e_result = models.BooleanField(_("trả kết quả điện tử"), default=False)
+    vneid_verified = models.BooleanField(_("tài khoản xác thực VNeID"), default=False)
+    fees = models.JSONField(_("danh sách lệ phí"), default=list, blank=True)
+    details_digest = models.CharField(_("dấu vân tay bổ sung và quá trình xử lý"), max_length=64, blank=True,
+                                      editable=False)
     last_import = models.ForeignKey(DossierImport, verbose_name=_("lần nhận gần nhất"), null=True, blank=True,
                                     on_delete=models.SET_NULL, related_name="+")
 
@@ -215,23 +249,90 @@ class Dossier(models.Model):
             models.Index(fields=["unit", "received_at"], name="dossier_unit_received"),
             models.Index(fields=["outcome", "due_at"], name="dossier_pending_due"),
             models.Index(fields=["last_import"], name="dossier_last_import"),
+            models.Index(fields=["receiving_unit", "received_at"], name="dossier_receiving_received"),
+            models.Index(fields=["status", "due_at"], name="dossier_status_due"),  # open and overdue
         ]
 
     def __str__(self):
         return f"{self.source}:{self.code}"
 
+    @property
+    def competent_unit(self):
+        return self.unit
+
+
+class DossierStatusChange(models.Model):
+    """One step of a dossier's status history, recorded when a push brings a newer status."""
+
+    dossier = models.ForeignKey(Dossier, verbose_name=_("hồ sơ"), on_delete=models.CASCADE,
+                                related_name="status_changes")
+    previous_status = models.CharField(_("trạng thái trước"), max_length=2, choices=DossierStatus.choices,
+                                       blank=True)
+    status = models.CharField(_("trạng thái"), max_length=2, choices=DossierStatus.choices)
+    at = models.DateTimeField(_("thời điểm"), null=True, blank=True)
+    dossier_import = models.ForeignKey(DossierImport, verbose_name=_("lần nhận"), null=True, blank=True,
+                                       on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = _("thay đổi trạng thái hồ sơ")
+        verbose_name_plural = _("thay đổi trạng thái hồ sơ")
+        ordering = ["dossier", "pk"]
+
+    def __str__(self):
+        return f"{self.dossier_id}: {self.previous_status or '-'} → {self.status}"
+
+
+class DossierSupplement(models.Model):
+    """A request for more papers (DanhSachHoSoBoSung): it moves the due date, and both dates are kept."""
+
+    dossier = models.ForeignKey(Dossier, verbose_name=_("hồ sơ"), on_delete=models.CASCADE, related_name="supplements")
+    position = models.PositiveSmallIntegerField(_("thứ tự"))
+    requested_at = models.DateTimeField(_("ngày yêu cầu bổ sung"), null=True, blank=True)
+    received_at = models.DateTimeField(_("ngày tiếp nhận bổ sung"), null=True, blank=True)
+    previous_due_at = models.DateTimeField(_("hạn trả trước"), null=True, blank=True)
+    new_due_at = models.DateTimeField(_("hạn trả mới"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("lần bổ sung hồ sơ")
+        verbose_name_plural = _("lần bổ sung hồ sơ")
+        ordering = ["dossier", "position"]
+
+    def __str__(self):
+        return f"{self.dossier_id} #{self.position}"
+
+
+class DossierStep(models.Model):
+    """One processing step (QuaTrinhXuLy): who handled it, when, and the step's own due date."""
+
+    dossier = models.ForeignKey(Dossier, verbose_name=_("hồ sơ"), on_delete=models.CASCADE, related_name="steps")
+    position = models.PositiveSmallIntegerField(_("thứ tự"))
+    handler = models.CharField(_("người xử lý"), max_length=255, blank=True)
+    at = models.DateTimeField(_("thời điểm xử lý"), null=True, blank=True)
+    status = models.CharField(_("trạng thái bước"), max_length=100, blank=True)
+    started_at = models.DateTimeField(_("ngày bắt đầu"), null=True, blank=True)
+    due_at = models.DateTimeField(_("ngày kết thúc theo quy định"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("bước xử lý hồ sơ")
+        verbose_name_plural = _("bước xử lý hồ sơ")
+        ordering = ["dossier", "position"]
+        indexes = [models.Index(fields=["at"], name="dossier_step_at")]
+
+    def __str__(self):
+        return f"{self.dossier_id} #{self.position}"
+
 
 STAT_COUNTERS = [
     "received", "received_online", "processed", "on_time", "late", "pending",
-    "fee_required", "paid_online", "digitized", "e_result",
+    "fee_required", "paid_online", "digitized", "e_result", "withdrawn", "stopped",
 ]
 
 
 class DossierMonthStat(models.Model):
     """Counts per unit × procedure × month, kept current by ingestion (never a rescan of all dossiers).
 
-    Received-side counters (received, received_online, pending, fee_required, paid_online, digitized)
-    count in the month a dossier was received; processed-side counters (processed, on_time, late,
+    Received-side counters (received, received_online, pending, fee_required, paid_online, digitized,
+    withdrawn, stopped) count in the month a dossier was received; processed-side counters (processed, on_time, late,
     e_result) in the month it was completed.
     """
 
@@ -248,6 +349,8 @@ class DossierMonthStat(models.Model):
     paid_online = models.IntegerField(_("thanh toán trực tuyến"), default=0)
     digitized = models.IntegerField(_("số hóa"), default=0)
     e_result = models.IntegerField(_("trả kết quả điện tử"), default=0)
+    withdrawn = models.IntegerField(_("rút hồ sơ"), default=0)
+    stopped = models.IntegerField(_("dừng xử lý"), default=0)
 
     class Meta:
         verbose_name = _("thống kê hồ sơ theo tháng")

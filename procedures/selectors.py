@@ -11,15 +11,17 @@ from django.db.models.functions import Coalesce, Trunc
 from departments.policy import restrict_to_scope
 from departments.selectors import units_rolling_up_to
 
+from . import counting
 from .models import (
     STAT_COUNTERS,
     Dossier,
     DossierMonthStat,
+    DossierStep,
     OnlineLevel,
-    Outcome,
     ProcedureLevelPeriod,
     Score766Rule,
 )
+from .stats import sides
 
 TWO_PLACES = Decimal("0.01")
 GROUPS = {
@@ -37,6 +39,8 @@ RATES = {
     "digitization_rate": ("digitized", "received"),
     "e_result_rate": ("e_result", "processed"),
 }
+# Which unit statistics follow (Decree 118/2025: the receiving unit may differ from the competent one).
+BASES = {"competent": "unit", "receiving": "receiving_unit"}
 
 
 def dossiers_visible_to(actor, queryset=None):
@@ -61,39 +65,104 @@ def with_rates(row):
     return row
 
 
-def procedure_stats(*, actor, period, unit=None, procedure=None, group_by="none", as_of=None):
-    """Return dossier counts and rates for a period, grouped, from the summary table.
+def procedure_stats(*, actor, period, unit=None, procedure=None, group_by="none", as_of=None, basis="competent",
+                    with_steps=False):
+    """Return dossier counts and rates for a period, grouped, by the counting rules (procedures.counting).
 
-    `unit` includes its subtree and the units merged into it. `overdue` counts dossiers received in
-    the period that are still pending past their due date as of `as_of` (default: now).
+    `basis` names the unit a dossier counts for: the competent unit (default; read from the summary table)
+    or the receiving unit (counted from the dossiers). `unit` includes its subtree and the units merged
+    into it. `overdue` counts dossiers received in the period still open with a due date before the day of
+    `as_of` (default: now). `with_steps` adds the processing steps handled in the period on time and late
+    (one more query; None otherwise).
     """
-    cells = stats_visible_to(actor).filter(month__gte=period.start, month__lte=period.end)
-    pending = dossiers_visible_to(actor).filter(
-        outcome=Outcome.PENDING, received_at__gte=_start_of(period.start), received_at__lt=_after(period.end),
-    )
-    if unit is not None:
-        unit_ids = units_rolling_up_to(unit)
-        cells, pending = cells.filter(unit_id__in=unit_ids), pending.filter(unit_id__in=unit_ids)
-    if procedure is not None:
-        cells, pending = cells.filter(procedure=procedure), pending.filter(procedure=procedure)
+    unit_field = BASES[basis]
+    unit_ids = units_rolling_up_to(unit) if unit is not None else None
     keys = GROUPS[group_by]
-    totals = {name: Coalesce(Sum(name), 0) for name in STAT_COUNTERS}
-    rows = list(cells.values(*keys).annotate(**totals).order_by(*keys)) if keys else [cells.aggregate(**totals)]
-    overdue = _overdue(pending, keys, as_of)
+    dossiers = dossiers_visible_to(actor)
+    if procedure is not None:
+        dossiers = dossiers.filter(procedure=procedure)
+    if unit_ids is not None:
+        dossiers = dossiers.filter(**{f"{unit_field}_id__in": unit_ids})
+    if basis == "competent":
+        rows = _summary_rows(actor, period, keys, unit_ids, procedure)
+    else:
+        rows = _counted_rows(dossiers, period, keys, unit_field)
+    pending = dossiers.filter(received_at__gte=_start_of(period.start), received_at__lt=_after(period.end))
+    overdue = _overdue(pending, keys, as_of, unit_field)
+    steps = _step_counts(dossiers, period, keys, unit_field) if with_steps else {}
     for row in rows:
-        row["overdue"] = overdue.get(tuple(row.get(key) for key in keys), 0)
+        key = tuple(row.get(name) for name in keys)
+        row["overdue"] = overdue.get(key, 0)
+        on_time, late = steps.get(key, (0, 0))
+        row["steps_on_time"], row["steps_late"] = (on_time, late) if with_steps else (None, None)
+        row["step_on_time_rate"] = percent(on_time, on_time + late)
         with_rates(row)
     return rows
 
 
-def _overdue(pending, keys, as_of):
+def _summary_rows(actor, period, keys, unit_ids, procedure):
+    cells = stats_visible_to(actor).filter(month__gte=period.start, month__lte=period.end)
+    if unit_ids is not None:
+        cells = cells.filter(unit_id__in=unit_ids)
+    if procedure is not None:
+        cells = cells.filter(procedure=procedure)
+    totals = {name: Coalesce(Sum(name), 0) for name in STAT_COUNTERS}
+    return list(cells.values(*keys).annotate(**totals).order_by(*keys)) if keys else [cells.aggregate(**totals)]
+
+
+def _mapped(keys, unit_field, prefix=""):
+    """Return the query names of group keys: the unit by `unit_field`, the month as an annotation."""
+    names = []
+    for key in keys:
+        if key == "month":
+            names.append("cell_month")
+        elif key.startswith("unit__"):
+            names.append(f"{prefix}{unit_field}__{key.removeprefix('unit__')}")
+        else:
+            names.append(f"{prefix}{key}")
+    return names
+
+
+def _counted_rows(dossiers, period, keys, unit_field):
+    """Count the summary's counters straight from the dossiers, grouped by `unit_field` (the same rules)."""
+    rows = {}
+    names = _mapped(keys, unit_field)
+    for date_field, counters in sides():
+        dated = dossiers.filter(**{f"{date_field}__gte": _start_of(period.start),
+                                   f"{date_field}__lt": _after(period.end)})
+        dated = dated.annotate(cell_month=Trunc(date_field, "month", output_field=DateField()))
+        aggregates = {f"n_{name}": aggregate for name, aggregate in counters.items()}
+        groups = dated.values(*names).annotate(**aggregates).order_by() if names else [dated.aggregate(**aggregates)]
+        for group in groups:
+            key = tuple(group[name] for name in names)
+            row = rows.setdefault(key, {**dict(zip(keys, key, strict=True)), **dict.fromkeys(STAT_COUNTERS, 0)})
+            for name in counters:
+                row[name] += group[f"n_{name}"] or 0
+    if not keys and not rows:
+        rows[()] = dict.fromkeys(STAT_COUNTERS, 0)
+    return [rows[key] for key in sorted(rows, key=lambda key: tuple(str(part) for part in key))]
+
+
+def _overdue(pending, keys, as_of, unit_field="unit"):
     as_of = as_of or datetime.now(tz=ZoneInfo(settings.TIME_ZONE))
-    late = pending.filter(due_at__lt=as_of)
+    late = pending.filter(counting.overdue_q(counting.local_date(as_of)))
+    names = _mapped(keys, unit_field)
     if "month" in keys:
-        late = late.annotate(month=Trunc("received_at", "month", output_field=DateField()))
+        late = late.annotate(cell_month=Trunc("received_at", "month", output_field=DateField()))
     if not keys:
         return {(): late.count()}
-    return {tuple(row[key] for key in keys): row["n"] for row in late.values(*keys).annotate(n=Count("id"))}
+    return {tuple(row[name] for name in names): row["n"] for row in late.values(*names).annotate(n=Count("id"))}
+
+
+def _step_counts(dossiers, period, keys, unit_field):
+    """Return {group key: (steps on time, steps late)} of the steps handled in the period."""
+    steps = DossierStep.objects.filter(dossier__in=dossiers, at__gte=_start_of(period.start), at__lt=_after(period.end))
+    steps = steps.annotate(cell_month=Trunc("at", "month", output_field=DateField()))
+    names = [name if name == "cell_month" else f"dossier__{name}" for name in _mapped(keys, unit_field)]
+    counts = {"n_on_time": Count("id", filter=counting.step_on_time_q()),
+              "n_late": Count("id", filter=counting.step_late_q())}
+    groups = steps.values(*names).annotate(**counts).order_by() if names else [steps.aggregate(**counts)]
+    return {tuple(group[name] for name in names): (group["n_on_time"], group["n_late"]) for group in groups}
 
 
 def _start_of(day):

@@ -13,37 +13,48 @@ PostgreSQL and SQLite both speak this upsert, so development and production shar
 from collections import Counter, defaultdict
 
 from django.db import connection
-from django.db.models import Count, DateField, F, Q
+from django.db.models import Count, DateField, Q
 from django.db.models.functions import Trunc
 
-from .models import STAT_COUNTERS, Channel, DossierMonthStat, Outcome
-
-PROCESSED = [Outcome.RESOLVED, Outcome.REJECTED]
-
-# Counted in the month a dossier was received.
-RECEIVED_SIDE = {
-    "received": Count("id"),
-    "received_online": Count("id", filter=Q(channel=Channel.ONLINE)),
-    "pending": Count("id", filter=Q(outcome=Outcome.PENDING)),
-    "fee_required": Count("id", filter=Q(fee_required=True)),
-    "paid_online": Count("id", filter=Q(fee_required=True, paid_online=True)),
-    "digitized": Count("id", filter=Q(digitized=True)),
-}
-# Counted in the month a dossier was completed.
-COMPLETED_SIDE = {
-    "processed": Count("id", filter=Q(outcome__in=PROCESSED)),
-    "on_time": Count("id", filter=Q(outcome__in=PROCESSED, completed_at__lte=F("due_at"))),
-    "late": Count("id", filter=Q(outcome__in=PROCESSED, completed_at__gt=F("due_at"))),
-    "e_result": Count("id", filter=Q(outcome__in=PROCESSED, e_result=True)),
-}
+from . import counting as rule
+from .models import STAT_COUNTERS, Channel, DossierMonthStat
 
 
-def _grouped(dossiers, date_field, counters):
+def received_side():
+    """Counters dated by reception, over received dossiers only (counting.received_q)."""
+    received = rule.received_q()
+    return {
+        "received": Count("id", filter=received),
+        "received_online": Count("id", filter=received & Q(channel=Channel.ONLINE)),
+        "pending": Count("id", filter=rule.pending_q()),
+        "fee_required": Count("id", filter=received & Q(fee_required=True)),
+        "paid_online": Count("id", filter=received & Q(fee_required=True, paid_online=True)),
+        "digitized": Count("id", filter=received & Q(digitized=True)),
+        "withdrawn": Count("id", filter=rule.withdrawn_q()),
+        "stopped": Count("id", filter=rule.stopped_q()),
+    }
+
+
+def completed_side():
+    """Counters dated by the end of processing (NgayKetThucXuLy), over processed dossiers (9 or 10)."""
+    return {
+        "processed": Count("id", filter=rule.processed_q()),
+        "on_time": Count("id", filter=rule.on_time_q()),
+        "late": Count("id", filter=rule.late_q()),
+        "e_result": Count("id", filter=rule.processed_q() & Q(e_result=True)),
+    }
+
+
+def sides():
+    return (("received_at", received_side()), ("completed_at", completed_side()))
+
+
+def _grouped(dossiers, date_field, counters, unit_field="unit_id"):
     month = Trunc(date_field, "month", output_field=DateField())
     return (
         dossiers.filter(**{f"{date_field}__isnull": False})
         .annotate(cell_month=month)
-        .values("unit_id", "procedure_id", "cell_month")
+        .values(unit_field, "procedure_id", "cell_month")
         # Prefixed aliases: SQLite would read a bare "fee_required" in a later filter as this alias.
         .annotate(**{f"n_{name}": aggregate for name, aggregate in counters.items()})
         .order_by()
@@ -53,7 +64,7 @@ def _grouped(dossiers, date_field, counters):
 def stats_cells(dossiers):
     """Return {(unit_id, procedure_id, month): Counter of counters} that `dossiers` (a queryset) count for."""
     cells = defaultdict(Counter)
-    for date_field, counters in (("received_at", RECEIVED_SIDE), ("completed_at", COMPLETED_SIDE)):
+    for date_field, counters in sides():
         for group in _grouped(dossiers, date_field, counters):
             cell = cells[(group["unit_id"], group["procedure_id"], group["cell_month"])]
             for name in counters:
@@ -100,7 +111,7 @@ def stats_apply(dossiers, *, sign):
     stats_add instead.
     """
     table = connection.ops.quote_name(DossierMonthStat._meta.db_table)
-    for date_field, counters in (("received_at", RECEIVED_SIDE), ("completed_at", COMPLETED_SIDE)):
+    for date_field, counters in sides():
         inner_sql, params = _grouped(dossiers, date_field, counters).query.sql_with_params()
         names = list(counters)
         zeros = [name for name in STAT_COUNTERS if name not in counters]

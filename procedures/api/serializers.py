@@ -25,6 +25,7 @@ from ..models import (
     Channel,
     Component766,
     Dossier,
+    DossierStatus,
     ImplementingLevel,
     OnlineLevel,
     Outcome,
@@ -32,7 +33,7 @@ from ..models import (
     ProcedureChange,
     ProcedureField,
 )
-from ..selectors import GROUPS
+from ..selectors import BASES, GROUPS
 
 UNKNOWN_UNIT = _("Không có đơn vị với mã này.")
 UNKNOWN_FIELD = _("Không có lĩnh vực với mã này.")
@@ -179,6 +180,7 @@ class CoverageSerializer(serializers.Serializer):
 class DossierSerializer(serializers.ModelSerializer):
     procedure = serializers.SlugRelatedField(slug_field="code", read_only=True)
     unit = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    receiving_unit = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
     class Meta:
         model = Dossier
@@ -191,12 +193,15 @@ class DossierRowSerializer(serializers.Serializer):
 
     code = serializers.CharField(max_length=100, help_text=_("Mã hồ sơ, duy nhất trong hệ thống nguồn."))
     procedure = serializers.CharField(help_text=_("Mã thủ tục."))
-    unit = serializers.CharField(help_text=_("Mã đơn vị tiếp nhận."))
+    unit = serializers.CharField(help_text=_("Mã đơn vị có thẩm quyền giải quyết, hoặc mã định danh điện tử."))
     channel = serializers.ChoiceField(choices=Channel.choices)
     received_at = serializers.DateTimeField()
     due_at = serializers.DateTimeField(help_text=_("Hạn trả kết quả, đã tính thời gian bổ sung."))
     completed_at = serializers.DateTimeField(required=False, allow_null=True)
     outcome = serializers.ChoiceField(choices=Outcome.choices, required=False)
+    status = serializers.ChoiceField(choices=DossierStatus.choices, required=False,
+                                     help_text=_("Trạng thái 1–10; nếu có, thay cho outcome."))
+    receiving_unit = serializers.CharField(required=False, help_text=_("Mã đơn vị tiếp nhận (mặc định: unit)."))
     fee_required = serializers.BooleanField(required=False)
     paid_online = serializers.BooleanField(required=False)
     digitized = serializers.BooleanField(required=False)
@@ -223,6 +228,10 @@ class DossierImportOptionsSerializer(serializers.Serializer):
     partial = serializers.BooleanField(
         default=False, help_text=_("Ghi các dòng hợp lệ dù có dòng bị từ chối (mặc định: có lỗi thì không ghi gì)."))
     source = serializers.CharField(max_length=100, required=False, help_text=SOURCE_HELP)
+    format = serializers.ChoiceField(
+        choices=["portal", "dvcqg"], default="portal",
+        help_text=_("Dạng hồ sơ: portal (tên trường của cổng) hoặc dvcqg (tên trường đồng bộ lên Cổng Dịch vụ công "
+                    "quốc gia, chỉ JSON: {\"dossiers\": [...]} hoặc một danh sách)."))
 
 
 class DossierImportCountsSerializer(base.ImportCountsSerializer):
@@ -290,6 +299,10 @@ class StatsQuerySerializer(serializers.Serializer):
     group_by = serializers.ChoiceField(choices=list(GROUPS), default="none")
     as_of = MomentField(required=False, help_text=_("Thời điểm tính hồ sơ quá hạn (mặc định: bây "
                                                                   "giờ)."))
+    basis = serializers.ChoiceField(
+        choices=list(BASES), default="competent",
+        help_text=_("Tính theo đơn vị có thẩm quyền giải quyết (competent, mặc định) hay đơn vị tiếp nhận "
+                    "(receiving) — Nghị định 118/2025/NĐ-CP."))
 
 
 class Decision766QuerySerializer(serializers.Serializer):
@@ -311,7 +324,8 @@ class StatsRowSerializer(serializers.Serializer):
     group = GroupSerializer(allow_null=True, help_text=_("null khi không nhóm."))
     received = serializers.IntegerField()
     received_online = serializers.IntegerField()
-    processed = serializers.IntegerField(help_text=_("Đã giải quyết hoặc từ chối, tính theo tháng hoàn thành."))
+    processed = serializers.IntegerField(help_text=_("Trạng thái 9 hoặc 10, tính theo tháng kết thúc xử lý; đúng "
+                                                     "hạn khi ngày kết thúc (giờ Việt Nam) không sau ngày hẹn trả."))
     on_time = serializers.IntegerField()
     late = serializers.IntegerField()
     pending = serializers.IntegerField()
@@ -320,6 +334,12 @@ class StatsRowSerializer(serializers.Serializer):
     paid_online = serializers.IntegerField()
     digitized = serializers.IntegerField()
     e_result = serializers.IntegerField()
+    withdrawn = serializers.IntegerField(help_text=_("Rút hồ sơ (trạng thái 7): không đúng hạn, không trễ hạn."))
+    stopped = serializers.IntegerField(help_text=_("Dừng xử lý (trạng thái 8): không đúng hạn, không trễ hạn."))
+    steps_on_time = serializers.IntegerField(
+        allow_null=True, help_text=_("Bước xử lý trong kỳ xong không sau hạn của bước (NgayKetThucTheoQuyDinh)."))
+    steps_late = serializers.IntegerField(allow_null=True, help_text=_("Bước xử lý trong kỳ xong sau hạn của bước."))
+    step_on_time_rate = serializers.DecimalField(**PERCENT, help_text=_("steps_on_time / số bước có hạn, phần trăm."))
     on_time_rate = serializers.DecimalField(**PERCENT, help_text=_("on_time / processed, phần trăm."))
     online_rate = serializers.DecimalField(**PERCENT, help_text=_("received_online / received, phần trăm."))
     online_payment_rate = serializers.DecimalField(**PERCENT, help_text=_("paid_online / fee_required, phần trăm."))

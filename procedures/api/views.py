@@ -15,6 +15,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, UnsupportedMediaType, ValidationError
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import BaseParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -28,6 +29,7 @@ from kernel.api.serializers import ERROR_RESPONSES as ERRORS
 from kernel.api.serializers import ApiErrorSerializer
 from kernel.errors import ServiceError, TooLarge, UnsupportedFormat
 
+from ..dvcqg import SHAPE as DVCQG
 from ..filters import DossierFilter, ProcedureFilter
 from ..ingest import default_source, dossiers_import, rows_from_csv
 from ..models import Component766, ImplementingLevel, Procedure
@@ -123,6 +125,8 @@ def _coverage_group(row, group_by):
 
 IMPORT_FORMATS = _("Định dạng không được hỗ trợ: gửi JSON (application/json), CSV (text/csv) hoặc tệp CSV "
                    "(multipart/form-data, trường “file”).")
+IMPORT_SHAPES = ("portal", DVCQG)
+DVCQG_JSON_ONLY = _("Dạng dvcqg chỉ nhận JSON (application/json): {\"dossiers\": [...]} hoặc một danh sách hồ sơ.")
 TOO_MANY_ROWS = _("Quá nhiều hồ sơ trong một lần gửi: tối đa %(max)s.")
 TOO_MANY_BYTES = _("Nội dung gửi lên quá lớn: tối đa %(max)s byte; hãy chia thành nhiều lần gửi.")
 
@@ -157,6 +161,15 @@ class CsvBytesParser(RawBodyParser):
     media_type = "text/csv"
 
 
+class ImportNegotiation(DefaultContentNegotiation):
+    """Read `?format=` of the import as the shape of the dossiers it sends, not as a renderer to answer in."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        if request.query_params.get(self.settings.URL_FORMAT_OVERRIDE) in IMPORT_SHAPES:
+            return renderers[0], renderers[0].media_type
+        return super().select_renderer(request, renderers, format_suffix)
+
+
 class SizeCheckedMultiPartParser(MultiPartParser):
     def parse(self, stream, media_type=None, parser_context=None):
         _refuse_large_body(parser_context["request"])
@@ -173,7 +186,7 @@ class DossierViewSet(ActorMixin, mixins.ListModelMixin, viewsets.GenericViewSet)
 
     def get_queryset(self):
         # Ascending id is arrival order: stable pages while new batches arrive.
-        return dossiers_visible_to(self.actor).select_related("procedure", "unit").order_by("pk")
+        return dossiers_visible_to(self.actor).select_related("procedure", "unit", "receiving_unit").order_by("pk")
 
     @extend_schema(
         summary="Nhận một lô hồ sơ (JSON, CSV hoặc tệp CSV)",
@@ -185,21 +198,22 @@ class DossierViewSet(ActorMixin, mixins.ListModelMixin, viewsets.GenericViewSet)
     )
     @action(detail=False, methods=["post"], url_path="import", url_name="import", filter_backends=[],
             parser_classes=[JsonBytesParser, CsvBytesParser, SizeCheckedMultiPartParser],
+            content_negotiation_class=ImportNegotiation,
             permission_classes=[*api_settings.DEFAULT_PERMISSION_CLASSES, SourceDataPushPermission])
     def import_dossiers(self, request):
         options = self.valid(s.DossierImportOptionsSerializer, request.query_params)
-        rows, body_source = _dossier_rows(request)
+        rows, body_source = _dossier_rows(request, shape=options["format"])
         limit = settings.DOSSIER_IMPORT_MAX_ROWS
         if len(rows) > limit:
             raise TooLarge(TOO_MANY_ROWS % {"max": limit}, field="dossiers")
         # A key names only a source recorded on it (the service refuses any other); by default its first.
         source = _clean_source(body_source) or options.get("source") or default_source(self.actor)
         summary = dossiers_import(rows=rows, source=source, actor=self.actor, channel=API,
-                                  dry_run=options["dry_run"], partial=options["partial"])
+                                  dry_run=options["dry_run"], partial=options["partial"], shape=options["format"])
         return Response(summary)
 
 
-def _dossier_rows(request):
+def _dossier_rows(request, shape="portal"):
     """Return (rows as plain dicts, the source named in the body or None); one parse, no serializer per row."""
     try:
         data = request.data
@@ -208,7 +222,9 @@ def _dossier_rows(request):
     media_type = (request.content_type or "").split(";")[0].strip().lower()
     raw = data if isinstance(data, bytes) else b""  # an empty body parses as {}
     if media_type == JsonBytesParser.media_type:
-        return _rows_from_json(raw)
+        return _rows_from_json(raw, bare_list=shape == DVCQG)
+    if shape == DVCQG:  # its supplements and steps are lists: a CSV row cannot carry them
+        raise UnsupportedFormat(DVCQG_JSON_ONLY)
     if media_type == CsvBytesParser.media_type:
         return _non_empty(rows_from_csv(raw)), None
     if media_type == "multipart/form-data":
@@ -219,7 +235,7 @@ def _dossier_rows(request):
     raise UnsupportedFormat(IMPORT_FORMATS)
 
 
-def _rows_from_json(raw):
+def _rows_from_json(raw, bare_list=False):
     if not raw.strip():
         raise ServiceError(_("Nội dung gửi lên rỗng."), code="empty")
     try:
@@ -231,6 +247,8 @@ def _rows_from_json(raw):
                            % {"line": error.lineno, "column": error.colno}, code="parse_error") from None
     except (ValueError, RecursionError):
         raise ServiceError(_("JSON không hợp lệ."), code="parse_error") from None
+    if bare_list and isinstance(body, list):
+        return _non_empty(body), None
     rows = body.get("dossiers") if isinstance(body, dict) else None
     if not isinstance(rows, list):
         raise ServiceError(_("Cần một đối tượng JSON có “dossiers” là danh sách các hồ sơ."), field="dossiers",
@@ -269,7 +287,7 @@ class ProcedureStatsView(ActorMixin, APIView):
     def get(self, request):
         query = self.valid(s.StatsQuerySerializer, request.query_params)
         period, group_by = query.pop("period"), query["group_by"]
-        rows = procedure_stats(actor=self.actor, period=period, **query)
+        rows = procedure_stats(actor=self.actor, period=period, with_steps=True, **query)
         for row in rows:
             row["group"] = s.group_of(row, GROUPS[group_by])
         data = {"period": period.code, "start": period.start, "end": period.end, "group_by": group_by, "rows": rows}
