@@ -3,6 +3,8 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from indicators import workspace
+
 from .health import healthz
 
 api_v1 = [
@@ -15,6 +17,8 @@ api_v1 = [
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    path("workspace/", workspace.entry, name="workspace-entry"),
+    path("workspace/review/", workspace.review, name="workspace-review"),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
