@@ -73,7 +73,7 @@ def test_english_decimal_point_is_refused_in_its_row_and_nothing_saved(cast, per
 
     assert response.status_code == 200
     page = response.content.decode()
-    row = page[page.index('id="ws-name-%s"' % number_indicator.pk):]
+    row = page[page.index(f'id="ws-name-{number_indicator.pk}"'):]
     assert "Không đọc được số" in row[:row.index("</section>")]
     assert not IndicatorValue.objects.exists()  # all or nothing: the good row waits with the bad one
 
