@@ -21,6 +21,7 @@ from django.utils.translation import ngettext
 
 from departments.policy import Actor, can_edit_unit_data, can_enter_data, can_review, units_visible_to
 from kernel.errors import ServiceError
+from kernel.numbers import format_decimal
 
 from .forms import ValueRowForm, places_for
 from .models import AuditChannel, Indicator, IndicatorValue, Source, Target, ValueState
@@ -274,11 +275,24 @@ def _review_groups(actor):
     for value in queue:
         own = [t for t in targets.get(value.indicator_id, []) if t.unit_id in (None, value.unit_id)]
         groups.setdefault((value.unit, value.period), []).append({
-            "value": value, "places": places_for(value.indicator), "changes": changes_since_approval(value),
+            "value": value, "places": places_for(value.indicator), "changes": _changes_shown(value),
             "target": pick_target(value.indicator, own, year=value.period_start.year),
         })
     return [{"unit": unit, "period": period, "period_label": period_label(period), "rows": rows}
             for (unit, period), rows in groups.items()]
+
+
+def _changes_shown(value):
+    """Return what changed since the last approval as (label, before, now), numbers written as people write them."""
+    places = places_for(value.indicator)
+    shown = []
+    for name, (before, now) in changes_since_approval(value).items():
+        label = IndicatorValue._meta.get_field(name).verbose_name
+        if name != "note":
+            before, now = (format_decimal(raw, places=places) if raw not in (None, "", "None") else "—"
+                           for raw in (before, now))
+        shown.append((label, before or "—", now or "—"))
+    return shown
 
 
 @login_required(login_url="admin:login")
