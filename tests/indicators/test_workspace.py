@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.urls import path
 from django.utils import timezone
 from django.utils.translation import ngettext, override
 
@@ -293,3 +294,19 @@ def test_review_shows_what_changed_since_the_last_approval(cast, period, number_
     page = client_for(cast.reviewer).get(REVIEW).content.decode()
 
     assert "Giá trị: 4,5 → 5" in page
+
+
+def _broken_view(request):
+    raise RuntimeError("a bug")
+
+
+urlpatterns = [path("boom/", _broken_view)]
+
+
+@pytest.mark.urls("tests.indicators.test_workspace")
+def test_server_error_is_the_portals_own_vietnamese_500_page(db):
+    response = Client(raise_request_exception=False).get("/boom/")
+
+    assert response.status_code == 500
+    page = response.content.decode()
+    assert "Cổng đang gặp sự cố" in page and "Về trang chủ" in page
