@@ -310,3 +310,18 @@ def test_server_error_is_the_portals_own_vietnamese_500_page(db):
     assert response.status_code == 500
     page = response.content.decode()
     assert "Cổng đang gặp sự cố" in page and "Về trang chủ" in page
+
+
+def test_value_page_shows_the_return_reason_above_the_form_and_links_to_the_workspace(cast, period,
+                                                                                     number_indicator):
+    staff = Actor(user=cast.staff_a)
+    value = value_create(indicator=number_indicator, unit=cast.unit_a, period=period, actor=staff,
+                         channel=AuditChannel.API, value=7)
+    value_submit(value=value, actor=staff, channel=AuditChannel.API)
+    value_return(value=value, reason="Thiếu nguồn số liệu.", actor=Actor(user=cast.reviewer),
+                 channel=AuditChannel.API)
+
+    page = client_for(cast.staff_a).get(f"/admin/indicators/indicatorvalue/{value.pk}/change/").content.decode()
+
+    assert page.index("Thiếu nguồn số liệu.") < page.index('id="indicatorvalue_form"')  # not only in the history
+    assert f"/workspace/?unit={cast.unit_a.pk}&amp;period={period}" in page
