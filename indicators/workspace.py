@@ -162,10 +162,10 @@ def _save_row(row, *, actor, unit, period_code):
 
 
 def _row_error(form, error):
-    field = error.field if error.field in form.fields else None
-    if error.field == "file":
-        field = "evidence"
-    form.add_error(field, str(error.message))
+    """Show a service's refusal in the row, beside the input it names (or at the row's top)."""
+    field = "evidence" if error.field in ("file", "evidence") else error.field
+    shown = field in form.fields and not form.fields[field].widget.is_hidden
+    form.add_error(field if shown else None, str(error.message))
 
 
 def _to_submit(rows, saved):

@@ -325,3 +325,34 @@ def test_value_page_shows_the_return_reason_above_the_form_and_links_to_the_work
 
     assert page.index("Thiếu nguồn số liệu.") < page.index('id="indicatorvalue_form"')  # not only in the history
     assert f"/workspace/?unit={cast.unit_a.pk}&amp;period={period}" in page
+
+
+def test_submit_without_a_choice_sends_every_row_with_figures(cast, period, number_indicator):
+    other = IndicatorFactory(code="WS-NUM2", value_type="number", aggregation="sum")
+    untouched = IndicatorFactory(code="WS-NUM3", value_type="number", aggregation="sum")
+
+    post_row(client_for(cast.staff_a), cast, period, {number_indicator: {"value": "1"}, other: {"value": "2,5"}},
+             submit=True)
+
+    states = dict(IndicatorValue.objects.values_list("indicator__code", "state"))
+    assert states == {"WS-NUM": ValueState.SUBMITTED, "WS-NUM2": ValueState.SUBMITTED}
+    assert not IndicatorValue.objects.filter(indicator=untouched).exists()
+
+
+def test_a_change_made_meanwhile_is_reported_in_the_row_not_overwritten(cast, period, number_indicator):
+    from indicators.services import value_update
+
+    staff = Actor(user=cast.staff_a)
+    value = value_create(indicator=number_indicator, unit=cast.unit_a, period=period, actor=staff,
+                         channel=AuditChannel.API, value=1)
+    seen_version = value.version
+    value_update(value=value, expected_version=seen_version, actor=staff, channel=AuditChannel.API,
+                 changes={"value": Decimal("2")})
+
+    response = post_row(client_for(cast.staff_a), cast, period,
+                        {number_indicator: {"value": "3", "version": str(seen_version)}})
+
+    assert response.status_code == 200
+    assert "đã được người khác thay đổi" in response.content.decode()
+    value.refresh_from_db()
+    assert value.value == Decimal("2")
