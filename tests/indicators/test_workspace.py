@@ -356,3 +356,14 @@ def test_a_change_made_meanwhile_is_reported_in_the_row_not_overwritten(cast, pe
     assert "đã được người khác thay đổi" in response.content.decode()
     value.refresh_from_db()
     assert value.value == Decimal("2")
+
+
+def test_in_english_the_workspace_reads_the_english_way(cast, period, number_indicator, settings):
+    client = client_for(cast.staff_a)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+    page = client.get(ENTRY).content.decode()
+    post_row(client, cast, period, {number_indicator: {"value": "1,234.5"}})
+
+    assert "Save and submit" in page
+    assert IndicatorValue.objects.get(indicator=number_indicator).value == Decimal("1234.5")
