@@ -6,6 +6,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.exceptions import NotFound
 from rest_framework.views import APIView
 
+from indicators import workspace
+
 from .health import healthz
 
 
@@ -33,6 +35,8 @@ api_v1 = [
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    path("workspace/", workspace.entry, name="workspace-entry"),
+    path("workspace/review/", workspace.review, name="workspace-review"),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
