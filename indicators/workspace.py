@@ -22,6 +22,7 @@ from django.utils.translation import ngettext
 from departments.policy import Actor, can_edit_unit_data, can_enter_data, can_review, units_visible_to
 from kernel.errors import ServiceError
 from kernel.numbers import format_decimal
+from regimes.workdays import calendar_for_any_year
 
 from .forms import ValueRowForm, places_for
 from .models import AuditChannel, Indicator, IndicatorValue, Source, Target, ValueState
@@ -32,7 +33,8 @@ from .services import evidence_add, value_approve, value_create, value_return, v
 
 CHANNEL = AuditChannel.ADMIN
 # How far back the period list reaches, per period type.
-PERIODS_SHOWN = {PeriodType.YEAR: 4, PeriodType.QUARTER: 8, PeriodType.MONTH: 13}
+PERIODS_SHOWN = {PeriodType.YEAR: 4, PeriodType.NINE_MONTHS: 3, PeriodType.HALF_YEAR: 4, PeriodType.QUARTER: 8,
+                 PeriodType.MONTH: 13}
 SUBMITTABLE = (ValueState.DRAFT, ValueState.RETURNED)
 
 
@@ -44,6 +46,10 @@ def previous_period(code):
     period = parse_period(code)
     if period.type == PeriodType.YEAR:
         return str(period.year - 1)
+    if period.type == PeriodType.NINE_MONTHS:
+        return f"{period.year - 1}M9"
+    if period.type == PeriodType.HALF_YEAR:
+        return f"{period.year}S1" if code.endswith("S2") else f"{period.year - 1}S2"
     if period.type == PeriodType.QUARTER:
         quarter = (period.start.month - 1) // 3 + 1
         return f"{period.year}Q{quarter - 1}" if quarter > 1 else f"{period.year - 1}Q4"
@@ -55,6 +61,11 @@ def period_label(code):
     period = parse_period(code)
     if period.type == PeriodType.YEAR:
         return _("Năm %(year)s") % {"year": period.year}
+    if period.type == PeriodType.NINE_MONTHS:
+        return _("9 tháng năm %(year)s") % {"year": period.year}
+    if period.type == PeriodType.HALF_YEAR:
+        half = _("6 tháng đầu năm %(year)s") if code.endswith("S1") else _("6 tháng cuối năm %(year)s")
+        return half % {"year": period.year}
     if period.type == PeriodType.QUARTER:
         return _("Quý %(quarter)s/%(year)s") % {"quarter": (period.start.month - 1) // 3 + 1, "year": period.year}
     return _("Tháng %(month)s/%(year)s") % {"month": period.start.month, "year": period.year}
@@ -101,13 +112,15 @@ def _pick_unit(request, units):
 
 
 def _indicators_for(unit):
-    indicators = Indicator.objects.filter(is_active=True, source=Source.MANUAL).select_related("framework", "pillar")
+    indicators = Indicator.objects.filter(is_active=True, source=Source.MANUAL).select_related(
+        "framework__regime", "regime", "pillar")
     return [indicator for indicator in indicators.order_by("pillar__order", "code") if indicator.applies_to(unit)]
 
 
 def _pick_period(request, unit, indicators, today):
     types = sorted({indicator.period_type for indicator in indicators},
-                   key=[PeriodType.YEAR, PeriodType.QUARTER, PeriodType.MONTH].index)
+                   key=[PeriodType.YEAR, PeriodType.NINE_MONTHS, PeriodType.HALF_YEAR, PeriodType.QUARTER,
+                        PeriodType.MONTH].index)
     choices = period_choices(types, today)
     wanted = request.GET.get("period") or request.POST.get("period")
     allowed = {code for code, _label in choices}
@@ -130,6 +143,7 @@ def _rows(request, unit, period_code, indicators):
             Target.objects.filter(indicator__in=due, year__gte=period.year, unit__isnull=True):
         targets.setdefault(target.indicator_id, []).append(target)
     data = (request.POST, request.FILES) if request.method == "POST" else ()
+    workdays = calendar_for_any_year(timezone.localdate())  # one read of the working-day table for every row
     rows = []
     for indicator in due:
         stored = values.get((indicator.pk, period_code))
@@ -138,7 +152,7 @@ def _rows(request, unit, period_code, indicators):
             "form": ValueRowForm(*data, indicator=indicator, value=stored),
             "target": pick_target(indicator, targets.get(indicator.pk, []), year=period.year),
             "last": values.get((indicator.pk, previous)), "last_period": period_label(previous),
-            "due_date": indicator.due_date_for(period),
+            "due_date": indicator.due_date_for(period, workdays=workdays),
         })
     return rows
 

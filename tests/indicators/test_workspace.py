@@ -239,8 +239,8 @@ def test_entry_workspace_query_count_is_flat(cast, period, rows, django_assert_n
 
     # 1 session, 2 user, 3 groups (role), 4 home units, 5 their subtree, 6 units offered, 7 indicators,
     # 8 latest period with data, 9 values of this and last period, 10 their evidence, 11 targets,
-    # 12-13 the admin's app list (user and group permissions).
-    with django_assert_num_queries(13):
+    # 12-13 the admin's app list (user and group permissions), 14 the working-day calendar (read once).
+    with django_assert_num_queries(14):
         response = client.get(ENTRY)
 
     assert response.content.decode().count('class="ws-row ') == rows
@@ -367,3 +367,17 @@ def test_in_english_the_workspace_reads_the_english_way(cast, period, number_ind
 
     assert "Save and submit" in page
     assert IndicatorValue.objects.get(indicator=number_indicator).value == Decimal("1234.5")
+
+
+def test_half_years_and_nine_months_are_offered_and_named():
+    from datetime import date
+
+    from indicators.periods import PeriodType
+    from indicators.workspace import period_choices, previous_period
+
+    from django.utils import translation
+
+    with translation.override("vi"):
+        choices = dict(period_choices([PeriodType.HALF_YEAR, PeriodType.NINE_MONTHS], date(2026, 12, 2)))
+    assert choices["2026S2"] == "6 tháng cuối năm 2026" and choices["2026M9"] == "9 tháng năm 2026"
+    assert previous_period("2026S1") == "2025S2" and previous_period("2026M9") == "2025M9"
