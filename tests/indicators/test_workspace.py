@@ -372,10 +372,10 @@ def test_in_english_the_workspace_reads_the_english_way(cast, period, number_ind
 def test_half_years_and_nine_months_are_offered_and_named():
     from datetime import date
 
+    from django.utils import translation
+
     from indicators.periods import PeriodType
     from indicators.workspace import period_choices, previous_period
-
-    from django.utils import translation
 
     with translation.override("vi"):
         choices = dict(period_choices([PeriodType.HALF_YEAR, PeriodType.NINE_MONTHS], date(2026, 12, 2)))
