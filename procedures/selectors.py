@@ -1,6 +1,6 @@
 """Reads about procedures and dossiers: catalogue coverage, dossier statistics (from the summary table)."""
 
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
@@ -15,6 +15,7 @@ from . import counting
 from .models import (
     STAT_COUNTERS,
     Dossier,
+    DossierDayStat,
     DossierMonthStat,
     DossierStep,
     OnlineLevel,
@@ -50,6 +51,20 @@ def dossiers_visible_to(actor, queryset=None):
 
 def stats_visible_to(actor, queryset=None):
     return restrict_to_scope(actor, DossierMonthStat.objects.all() if queryset is None else queryset)
+
+
+def covers_whole_months(start, end):
+    """Does the window start on a month's first day and end on a month's last day?"""
+    return start.day == 1 and (end + timedelta(days=1)).day == 1
+
+
+def _cells_of(actor, period):
+    """Return the summary cells that add up to exactly the period's days: month cells when it is made of
+    whole calendar months (fewer rows), day cells otherwise (regime windows, start/end ranges)."""
+    if covers_whole_months(period.start, period.end):
+        return stats_visible_to(actor).filter(month__gte=period.start, month__lte=period.end)
+    days = stats_visible_to(actor, DossierDayStat.objects.all()).filter(day__gte=period.start, day__lte=period.end)
+    return days.annotate(month=Trunc("day", "month", output_field=DateField()))
 
 
 def percent(part, whole):
@@ -101,7 +116,7 @@ def procedure_stats(*, actor, period, unit=None, procedure=None, group_by="none"
 
 
 def _summary_rows(actor, period, keys, unit_ids, procedure):
-    cells = stats_visible_to(actor).filter(month__gte=period.start, month__lte=period.end)
+    cells = _cells_of(actor, period)
     if unit_ids is not None:
         cells = cells.filter(unit_id__in=unit_ids)
     if procedure is not None:
