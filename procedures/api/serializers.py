@@ -316,7 +316,7 @@ class StatsQuerySerializer(serializers.Serializer):
                     "(receiving) — Nghị định 118/2025/NĐ-CP."))
 
     def validate_regime(self, code):
-        regime = None if "\x00" in code else regime_by_code(code)
+        regime = regime_by_code(code)  # DRF's CharField already refused NUL characters
         if regime is None:
             raise serializers.ValidationError(_("Không có chế độ báo cáo với mã này."), code="unknown")
         return regime
