@@ -164,7 +164,7 @@ def month_cells():
 # (days after START, hour, days to finish, finishing hour, days to due, outcome)
 dossier_plans = st.tuples(st.integers(0, 60), st.integers(0, 23), st.integers(0, 20), st.integers(0, 23),
                           st.integers(0, 15), st.sampled_from(["resolved", "pending", "withdrawn"]))
-windows = st.tuples(st.integers(0, 80), st.integers(0, 40))
+windows = st.tuples(st.integers(0, 80), st.integers(0, 100))  # some hold whole months between partial ones
 
 
 def planned(n, plan):
