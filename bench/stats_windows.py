@@ -10,7 +10,8 @@ builds the summary cells with stats_rebuild (set-based: the month and the day ce
 prints, each the median of --runs, for the whole province grouped by unit (procedure_stats in process):
 
 - calendar year 2023 (read from the month cells),
-- Decree 09/2019 year 2023 = 15 Dec 2022–14 Dec 2023 (`nd09-mac-dinh`, read from the day cells),
+- Decree 09/2019 year 2023 = 15 Dec 2022–14 Dec 2023 (`nd09-mac-dinh`: Jan–Nov from the month cells, the two
+  partial Decembers from the day cells),
 - Decree 09/2019 month 202308 = 15 Jul–14 Aug 2023 (day cells),
 - the bare SQL over the raw dossiers for the same regime year (the physical reference: one scan grouped by
   unit for the received side, one for the processed side, no rates, overdue or steps).
@@ -149,7 +150,7 @@ def report(runs):
     actor = Actor(get_user_model().objects.get(username="bench-admin"))
     regime = Regime.objects.get(code="nd09-mac-dinh")
     asked = [("calendar year 2023 (month cells)", parse_period("2023")),
-             ("nd09 year 2023 (day cells)", regime_period(regime, "2023")),
+             ("nd09 year 2023 (11 months + 2 edges)", regime_period(regime, "2023")),
              ("nd09 month 202308 (day cells)", regime_period(regime, "202308"))]
     for label, period in asked:
         median, best, rows = timed(runs, lambda p=period: procedure_stats(actor=actor, period=p, group_by="unit"))
