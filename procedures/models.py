@@ -328,17 +328,11 @@ STAT_COUNTERS = [
 ]
 
 
-class DossierMonthStat(models.Model):
-    """Counts per unit × procedure × month, kept current by ingestion (never a rescan of all dossiers).
-
-    Received-side counters (received, received_online, pending, fee_required, paid_online, digitized,
-    withdrawn, stopped) count in the month a dossier was received; processed-side counters (processed, on_time, late,
-    e_result) in the month it was completed.
-    """
+class DossierStatCells(models.Model):
+    """The counters of one summary cell (unit × procedure × a span of days); see DossierMonthStat."""
 
     unit = models.ForeignKey(Unit, verbose_name=_("đơn vị"), on_delete=models.CASCADE, related_name="+")
     procedure = models.ForeignKey(Procedure, verbose_name=_("thủ tục"), on_delete=models.CASCADE, related_name="+")
-    month = models.DateField(_("tháng"))
     received = models.IntegerField(_("tiếp nhận"), default=0)
     received_online = models.IntegerField(_("tiếp nhận trực tuyến"), default=0)
     processed = models.IntegerField(_("đã giải quyết"), default=0)
@@ -353,6 +347,20 @@ class DossierMonthStat(models.Model):
     stopped = models.IntegerField(_("dừng xử lý"), default=0)
 
     class Meta:
+        abstract = True
+
+
+class DossierMonthStat(DossierStatCells):
+    """Counts per unit × procedure × month, kept current by ingestion (never a rescan of all dossiers).
+
+    Received-side counters (received, received_online, pending, fee_required, paid_online, digitized,
+    withdrawn, stopped) count in the month a dossier was received; processed-side counters (processed, on_time, late,
+    e_result) in the month it was completed.
+    """
+
+    month = models.DateField(_("tháng"))
+
+    class Meta:
         verbose_name = _("thống kê hồ sơ theo tháng")
         verbose_name_plural = _("thống kê hồ sơ theo tháng")
         constraints = [
@@ -362,6 +370,27 @@ class DossierMonthStat(models.Model):
 
     def __str__(self):
         return f"{self.unit_id}/{self.procedure_id}/{self.month:%Y-%m}"
+
+
+class DossierDayStat(DossierStatCells):
+    """The same counts per unit × procedure × local day, for periods that cut through months (regime windows).
+
+    Kept by the same delta as the month cells; the month cells stay the answer for whole calendar months
+    (about 30 times fewer rows to add up).
+    """
+
+    day = models.DateField(_("ngày"))
+
+    class Meta:
+        verbose_name = _("thống kê hồ sơ theo ngày")
+        verbose_name_plural = _("thống kê hồ sơ theo ngày")
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "procedure", "day"], name="stat_day_unique_cell"),
+        ]
+        indexes = [models.Index(fields=["day"], name="stat_day")]
+
+    def __str__(self):
+        return f"{self.unit_id}/{self.procedure_id}/{self.day:%Y-%m-%d}"
 
 
 class Component766(models.TextChoices):

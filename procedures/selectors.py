@@ -1,6 +1,6 @@
 """Reads about procedures and dossiers: catalogue coverage, dossier statistics (from the summary table)."""
 
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
@@ -15,6 +15,7 @@ from . import counting
 from .models import (
     STAT_COUNTERS,
     Dossier,
+    DossierDayStat,
     DossierMonthStat,
     DossierStep,
     OnlineLevel,
@@ -50,6 +51,44 @@ def dossiers_visible_to(actor, queryset=None):
 
 def stats_visible_to(actor, queryset=None):
     return restrict_to_scope(actor, DossierMonthStat.objects.all() if queryset is None else queryset)
+
+
+def covers_whole_months(start, end):
+    """Does the window start on a month's first day and end on a month's last day?"""
+    return start.day == 1 and (end + timedelta(days=1)).day == 1
+
+
+def split_window(start, end):
+    """Return (whole months as (first, last) or None, [(first, last) day ranges]) that add up to the window.
+
+    A regime year (15 Dec–14 Dec) is eleven whole months read from month cells and two partial months
+    read from day cells, so it costs about what a calendar year does.
+    """
+    if covers_whole_months(start, end):
+        return (start, end), []
+    first_whole = start if start.day == 1 else (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+    last_whole = end if (end + timedelta(days=1)).day == 1 else end.replace(day=1) - timedelta(days=1)
+    if first_whole > last_whole:
+        return None, [(start, end)]
+    days = [(start, first_whole - timedelta(days=1))] if start < first_whole else []
+    if last_whole < end:
+        days.append((last_whole + timedelta(days=1), end))
+    return (first_whole, last_whole), days
+
+
+def _cell_querysets(actor, period):
+    """Return the querysets of summary cells that add up to exactly the period's days (one or two)."""
+    months, days = split_window(period.start, period.end)
+    querysets = []
+    if months is not None:
+        querysets.append(stats_visible_to(actor).filter(month__gte=months[0], month__lte=months[1]))
+    if days:
+        within = Q()
+        for first, last in days:
+            within |= Q(day__gte=first, day__lte=last)
+        day_cells = stats_visible_to(actor, DossierDayStat.objects.all()).filter(within)
+        querysets.append(day_cells.annotate(month=Trunc("day", "month", output_field=DateField())))
+    return querysets
 
 
 def percent(part, whole):
@@ -101,13 +140,33 @@ def procedure_stats(*, actor, period, unit=None, procedure=None, group_by="none"
 
 
 def _summary_rows(actor, period, keys, unit_ids, procedure):
-    cells = stats_visible_to(actor).filter(month__gte=period.start, month__lte=period.end)
-    if unit_ids is not None:
-        cells = cells.filter(unit_id__in=unit_ids)
-    if procedure is not None:
-        cells = cells.filter(procedure=procedure)
+    parts = []
+    for cells in _cell_querysets(actor, period):
+        if unit_ids is not None:
+            cells = cells.filter(unit_id__in=unit_ids)
+        if procedure is not None:
+            cells = cells.filter(procedure=procedure)
+        parts.append(_summed(cells, keys))
+    return parts[0] if len(parts) == 1 else _merged(parts, keys)
+
+
+def _summed(cells, keys):
     totals = {name: Coalesce(Sum(name), 0) for name in STAT_COUNTERS}
     return list(cells.values(*keys).annotate(**totals).order_by(*keys)) if keys else [cells.aggregate(**totals)]
+
+
+def _merged(parts, keys):
+    """Add up rows of the same group from month cells and day cells, in the order the database sorted them."""
+    rows = {}
+    for part in parts:
+        for row in part:
+            key = tuple(row[name] for name in keys)
+            if key not in rows:
+                rows[key] = dict(row)
+                continue
+            for name in STAT_COUNTERS:
+                rows[key][name] += row[name]
+    return [rows[key] for key in sorted(rows, key=lambda key: tuple((part is None, part) for part in key))]
 
 
 def _mapped(keys, unit_field, prefix=""):

@@ -1,11 +1,15 @@
-"""Keep DossierMonthStat current, set-based: the database groups the touched dossiers into summary cells
-and their counts are added (or subtracted) with INSERT ... ON CONFLICT.
+"""Keep DossierMonthStat and DossierDayStat current, set-based: the database groups the touched dossiers into
+summary cells and their counts are added (or subtracted) with INSERT ... ON CONFLICT.
+
+Two grains of the same counts: day cells (unit × procedure × local day) answer any window of days, such as
+the Decree 09/2019 windows that cut through months; month cells answer whole calendar months from about
+30 times fewer rows. The database groups a batch by local day once; the month cells are sums of those days.
 
 Ingestion reads the cells a batch's dossiers count for before and after it writes them, and adds the
-difference with `stats_add`, which upserts the cells in one fixed order (unit, procedure, month). Every
-writer locks the cells it changes in that same order, so two concurrent imports that share cells wait for
-each other instead of deadlocking (each used to lock its received-side cells, then its completed-side
-cells: two batches could each hold a cell the other needed next).
+difference with `stats_add`, which upserts the month cells, then the day cells, each in one fixed order
+(unit, procedure, month or day). Every writer locks the cells it changes in that same order, so two
+concurrent imports that share cells wait for each other instead of deadlocking (each used to lock its
+received-side cells, then its completed-side cells: two batches could each hold a cell the other needed next).
 
 PostgreSQL and SQLite both speak this upsert, so development and production share the code.
 """
@@ -17,7 +21,10 @@ from django.db.models import Count, DateField, Q
 from django.db.models.functions import Trunc
 
 from . import counting as rule
-from .models import STAT_COUNTERS, Channel, DossierMonthStat
+from .models import STAT_COUNTERS, Channel, DossierDayStat, DossierMonthStat
+
+# Each grain: its table's model, its date column, and what it truncates a moment to (in the local zone).
+GRAINS = ((DossierMonthStat, "month", "month"), (DossierDayStat, "day", "day"))
 
 
 def received_side():
@@ -49,11 +56,12 @@ def sides():
     return (("received_at", received_side()), ("completed_at", completed_side()))
 
 
-def _grouped(dossiers, date_field, counters, unit_field="unit_id"):
-    month = Trunc(date_field, "month", output_field=DateField())
+def _grouped(dossiers, date_field, counters, unit_field="unit_id", grain="month"):
+    # Trunc works in the current (the portal's local) zone: a dossier counts on its local date.
+    cell = Trunc(date_field, grain, output_field=DateField())
     return (
         dossiers.filter(**{f"{date_field}__isnull": False})
-        .annotate(cell_month=month)
+        .annotate(cell_month=cell)
         .values(unit_field, "procedure_id", "cell_month")
         # Prefixed aliases: SQLite would read a bare "fee_required" in a later filter as this alias.
         .annotate(**{f"n_{name}": aggregate for name, aggregate in counters.items()})
@@ -62,10 +70,10 @@ def _grouped(dossiers, date_field, counters, unit_field="unit_id"):
 
 
 def stats_cells(dossiers):
-    """Return {(unit_id, procedure_id, month): Counter of counters} that `dossiers` (a queryset) count for."""
+    """Return {(unit_id, procedure_id, local day): Counter of counters} that `dossiers` (a queryset) count for."""
     cells = defaultdict(Counter)
     for date_field, counters in sides():
-        for group in _grouped(dossiers, date_field, counters):
+        for group in _grouped(dossiers, date_field, counters, grain="day"):
             cell = cells[(group["unit_id"], group["procedure_id"], group["cell_month"])]
             for name in counters:
                 cell[name] += group[f"n_{name}"]
@@ -83,12 +91,29 @@ def stats_difference(after, before):
     return difference
 
 
+def month_cells(day_cells):
+    """Return the month cells that day cells ({(unit, procedure, day): Counter}) add up to, leaving out zeros."""
+    months = defaultdict(Counter)
+    for (unit_id, procedure_id, day), counts in day_cells.items():
+        months[(unit_id, procedure_id, day.replace(day=1))].update(counts)
+    return {key: counts for key, counts in months.items() if any(counts.values())}
+
+
 def stats_add(changes):
-    """Add `changes` ({cell: Counter}) into the summary, cell by cell in (unit, procedure, month) order."""
+    """Add `changes` (day cells: {cell: Counter}) into the summary: month cells first, then day cells.
+
+    Each table's cells in (unit, procedure, month or day) order, and every writer takes the tables in the
+    same order, so two writers never each hold a cell the other waits for.
+    """
     if not changes:
         return
-    table = connection.ops.quote_name(DossierMonthStat._meta.db_table)
-    columns = ["unit_id", "procedure_id", "month", *STAT_COUNTERS]
+    _upsert(DossierMonthStat, "month", month_cells(changes))
+    _upsert(DossierDayStat, "day", changes)
+
+
+def _upsert(model, date_column, changes):
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = ["unit_id", "procedure_id", date_column, *STAT_COUNTERS]
     updates = ", ".join(f"{name} = {table}.{name} + excluded.{name}" for name in STAT_COUNTERS)
     cells = sorted(changes)  # the fixed order that keeps two writers from deadlocking
     per_statement = max(1, min(500, (connection.features.max_query_params or 10_000) // len(columns)))
@@ -98,7 +123,7 @@ def stats_add(changes):
         params = [value for key in chunk for value in (*key, *(changes[key][name] for name in STAT_COUNTERS))]
         sql = (
             f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([row_sql] * len(chunk))} "
-            f"ON CONFLICT (unit_id, procedure_id, month) DO UPDATE SET {updates}"
+            f"ON CONFLICT (unit_id, procedure_id, {date_column}) DO UPDATE SET {updates}"
         )
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
@@ -110,23 +135,28 @@ def stats_apply(dossiers, *, sign):
     For a writer that runs alone (stats_rebuild): two concurrent callers could deadlock; ingestion uses
     stats_add instead.
     """
-    table = connection.ops.quote_name(DossierMonthStat._meta.db_table)
-    for date_field, counters in sides():
-        inner_sql, params = _grouped(dossiers, date_field, counters).query.sql_with_params()
-        names = list(counters)
-        zeros = [name for name in STAT_COUNTERS if name not in counters]
-        columns = ", ".join(["unit_id", "procedure_id", "month", *names, *zeros])
-        selected = ", ".join(
-            ["s.unit_id", "s.procedure_id", "s.cell_month", *[f"{sign:d} * s.n_{name}" for name in names],
-             *["0"] * len(zeros)]
-        )
-        updates = ", ".join(f"{name} = {table}.{name} + excluded.{name}" for name in names)
-        sql = (
-            f"INSERT INTO {table} ({columns}) SELECT {selected} FROM ({inner_sql}) s WHERE true "
-            f"ON CONFLICT (unit_id, procedure_id, month) DO UPDATE SET {updates}"
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+    for model, date_column, grain in GRAINS:
+        for date_field, counters in sides():
+            _apply_side(model, date_column, _grouped(dossiers, date_field, counters, grain=grain), counters, sign)
+
+
+def _apply_side(model, date_column, grouped, counters, sign):
+    table = connection.ops.quote_name(model._meta.db_table)
+    inner_sql, params = grouped.query.sql_with_params()
+    names = list(counters)
+    zeros = [name for name in STAT_COUNTERS if name not in counters]
+    columns = ", ".join(["unit_id", "procedure_id", date_column, *names, *zeros])
+    selected = ", ".join(
+        ["s.unit_id", "s.procedure_id", "s.cell_month", *[f"{sign:d} * s.n_{name}" for name in names],
+         *["0"] * len(zeros)]
+    )
+    updates = ", ".join(f"{name} = {table}.{name} + excluded.{name}" for name in names)
+    sql = (
+        f"INSERT INTO {table} ({columns}) SELECT {selected} FROM ({inner_sql}) s WHERE true "
+        f"ON CONFLICT (unit_id, procedure_id, {date_column}) DO UPDATE SET {updates}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def stats_rebuild():
@@ -134,4 +164,5 @@ def stats_rebuild():
     from .models import Dossier
 
     DossierMonthStat.objects.all().delete()
+    DossierDayStat.objects.all().delete()
     stats_apply(Dossier.objects.all(), sign=1)

@@ -14,10 +14,12 @@ from rest_framework import serializers
 from departments.api.base import ApiKeyNameSerializer, CodeRelatedField
 from departments.models import Unit
 from departments.policy import Actor, units_visible_to
-from indicators.periods import PeriodError, parse_period
+from indicators.periods import Period, PeriodError, parse_period, regime_period
 from kernel.api import serializers as base
 from kernel.api.serializers import ApiErrorSerializer
 from kernel.errors import NotFoundInScope
+from regimes.periods import EARLIEST_YEAR, LATEST_YEAR
+from regimes.selectors import regime_by_code
 
 from ..dossier_fields import MODEL_FIELDS
 from ..filters import LEVEL_FLAGS
@@ -291,7 +293,16 @@ class MomentField(serializers.DateTimeField):
 
 
 class StatsQuerySerializer(serializers.Serializer):
-    period = PeriodField(help_text=PERIOD_HELP)
+    """A period (calendar, or the window of a regime) or a range of days; cleaned into `period`."""
+
+    period = PeriodField(required=False, help_text=_(
+        "Kỳ báo cáo: 2023 (năm), 2023Q3 (quý) hoặc 202308 (tháng); với regime, kỳ gồm các ngày chốt số liệu "
+        "của chế độ báo cáo đó."))
+    regime = serializers.CharField(required=False, max_length=60, help_text=_(
+        "Mã chế độ báo cáo (vd. nd09-mac-dinh: tháng 202308 là 15/07–14/08/2023); cần kèm period."))
+    start = serializers.DateField(required=False, help_text=_("Ngày đầu khoảng thống kê (gồm ngày này), thay cho "
+                                                              "period."))
+    end = serializers.DateField(required=False, help_text=_("Ngày cuối khoảng thống kê (gồm ngày này)."))
     unit = VisibleUnitField(required=False, help_text=_("Mã đơn vị: gồm các đơn vị cấp dưới và các đơn vị đã "
                                                         "sáp nhập vào đơn vị này."))
     procedure = CodeField(queryset=Procedure.objects.all(), unknown_message=UNKNOWN_PROCEDURE,
@@ -303,6 +314,57 @@ class StatsQuerySerializer(serializers.Serializer):
         choices=list(BASES), default="competent",
         help_text=_("Tính theo đơn vị có thẩm quyền giải quyết (competent, mặc định) hay đơn vị tiếp nhận "
                     "(receiving) — Nghị định 118/2025/NĐ-CP."))
+
+    def validate_regime(self, code):
+        regime = regime_by_code(code)  # DRF's CharField already refused NUL characters
+        if regime is None:
+            raise serializers.ValidationError(_("Không có chế độ báo cáo với mã này."), code="unknown")
+        return regime
+
+    def validate_start(self, day):
+        return _within_calendar(day)
+
+    def validate_end(self, day):
+        return _within_calendar(day)
+
+    def validate(self, attrs):
+        regime, period = attrs.pop("regime", None), attrs.get("period")
+        start, end = attrs.pop("start", None), attrs.pop("end", None)
+        if period is not None and (start or end):
+            raise serializers.ValidationError({"start": _("Dùng period hoặc start/end, không dùng cả hai.")})
+        if period is None:
+            attrs["period"] = _range_period(regime, start, end)
+        elif regime is not None:
+            attrs["period"] = _regime_period(regime, period)
+        return attrs
+
+
+def _within_calendar(day):
+    if not EARLIEST_YEAR <= day.year <= LATEST_YEAR:
+        raise serializers.ValidationError(_("Ngày phải trong các năm từ 2000 đến 2100."), code="invalid")
+    return day
+
+
+def _range_period(regime, start, end):
+    """Return the Period of the days from `start` to `end` inclusive."""
+    if regime is not None:
+        raise serializers.ValidationError({"period": _("Với regime, cần chọn kỳ báo cáo (period).")})
+    if start is None or end is None:
+        field = "period" if start is None and end is None else ("start" if start is None else "end")
+        raise serializers.ValidationError({field: _("Cần period, hoặc cả start và end.")})
+    if start > end:
+        raise serializers.ValidationError({"end": _("Ngày cuối không được trước ngày đầu.")})
+    return Period(code=f"{start.isoformat()}/{end.isoformat()}", type="range", start=start, end=end)
+
+
+def _regime_period(regime, period):
+    """Return the period as the regime's window; the regime must report with the period's frequency."""
+    if period.type not in (regime.frequencies or []):
+        raise serializers.ValidationError({"period": _("Chế độ báo cáo này không có kỳ báo cáo loại này.")})
+    try:
+        return regime_period(regime, period.code)
+    except PeriodError as error:
+        raise serializers.ValidationError({"period": error.message}) from None
 
 
 class Decision766QuerySerializer(serializers.Serializer):
@@ -348,7 +410,8 @@ class StatsRowSerializer(serializers.Serializer):
 
 
 class StatsSerializer(serializers.Serializer):
-    period = serializers.CharField()
+    period = serializers.CharField(help_text=_("Tên kỳ, hoặc start/end (ISO 8601) khi hỏi theo khoảng ngày."))
+    regime = serializers.CharField(allow_null=True, help_text=_("Mã chế độ báo cáo của kỳ; null: kỳ theo lịch."))
     start = serializers.DateField()
     end = serializers.DateField()
     group_by = serializers.CharField()

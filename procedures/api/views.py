@@ -290,7 +290,9 @@ class ProcedureStatsView(ActorMixin, APIView):
         rows = procedure_stats(actor=self.actor, period=period, with_steps=True, **query)
         for row in rows:
             row["group"] = s.group_of(row, GROUPS[group_by])
-        data = {"period": period.code, "start": period.start, "end": period.end, "group_by": group_by, "rows": rows}
+        regime = period.regime.code if period.regime is not None else None
+        data = {"period": period.code, "regime": regime, "start": period.start, "end": period.end,
+                "group_by": group_by, "rows": rows}
         return Response(s.StatsSerializer(data).data)
 
 
