@@ -32,6 +32,38 @@ class OnlineLevel(models.TextChoices):
     NONE = "none", _("Không có dịch vụ trực tuyến")
 
 
+class LevelScheme(models.Model):
+    """A dated legal scheme of online service levels (Decree 43/2011, 42/2022, 224/2026): rules of law are data.
+
+    `levels` says what the scheme allows, e.g. {"online_level": ["full", "partial", "none"],
+    "reason_required_for": ["partial"], "proactive_level": [1, 2, 3, 4]} or {"legacy_level": [1, 2, 3, 4]}.
+    """
+
+    code = models.CharField(_("mã"), max_length=20, unique=True)
+    name = models.CharField(_("tên"), max_length=255)
+    legal_basis = models.CharField(_("căn cứ pháp lý"), max_length=255)
+    valid_from = models.DateField(_("hiệu lực từ"))
+    valid_to = models.DateField(_("hiệu lực đến"), null=True, blank=True)
+    levels = models.JSONField(_("các mức độ cho phép"), default=dict)
+
+    class Meta:
+        verbose_name = _("hệ thống mức độ dịch vụ công trực tuyến")
+        verbose_name_plural = _("hệ thống mức độ dịch vụ công trực tuyến")
+        ordering = ["valid_from"]
+
+    def __str__(self):
+        return f"{self.code} — {self.name}"
+
+    def in_force_on(self, day):
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+    @classmethod
+    def on(cls, day):
+        """Return the scheme in force on a date, or None before the first one."""
+        return cls.objects.filter(valid_from__lte=day).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day)) \
+            .order_by("-valid_from").first()
+
+
 class ImplementingLevel(models.TextChoices):
     PROVINCE = "province", _("Cấp tỉnh")
     DISTRICT = "district", _("Cấp huyện")
@@ -73,6 +105,10 @@ class Procedure(models.Model):
                                       help_text=_("Luôn khớp với mức độ: đúng khi mức độ là toàn trình."))
     legacy_level = models.PositiveSmallIntegerField(_("mức độ cũ (1–4)"), null=True, blank=True,
                                                     help_text=_("Theo Nghị định 43/2011, cho số liệu trước 2022."))
+    partial_reason = models.TextField(_("lý do pháp lý chỉ cung cấp một phần"), blank=True,
+                                      help_text=_("Bắt buộc khi mức độ là một phần theo Nghị định 224/2026."))
+    proactive_level = models.PositiveSmallIntegerField(_("mức độ dịch vụ chủ động (1–4)"), null=True, blank=True,
+                                                       help_text=_("Theo Nghị định 224/2026."))
     eligible_full_online = models.BooleanField(_("đủ điều kiện toàn trình"), default=False)
     mobile = models.BooleanField(_("dùng được trên thiết bị di động"), default=False)
     on_national_portal = models.BooleanField(_("công khai trên Cổng DVC quốc gia"), default=False)
@@ -91,6 +127,9 @@ class Procedure(models.Model):
             ),
             models.CheckConstraint(condition=Q(legacy_level__isnull=True) | Q(legacy_level__gte=1, legacy_level__lte=4),
                                    name="procedure_legacy_level_1_to_4"),
+            models.CheckConstraint(condition=Q(proactive_level__isnull=True)
+                                   | Q(proactive_level__gte=1, proactive_level__lte=4),
+                                   name="procedure_proactive_level_1_to_4"),
         ]
 
     def __str__(self):
@@ -110,8 +149,12 @@ class ProcedureLevelPeriod(models.Model):
 
     procedure = models.ForeignKey(Procedure, verbose_name=_("thủ tục"), on_delete=models.CASCADE,
                                   related_name="level_periods")
+    scheme = models.ForeignKey(LevelScheme, verbose_name=_("hệ thống mức độ"), on_delete=models.PROTECT,
+                               related_name="periods", null=True, blank=True)
     online_level = models.CharField(_("mức độ dịch vụ công trực tuyến"), max_length=10, choices=OnlineLevel.choices)
     legacy_level = models.PositiveSmallIntegerField(_("mức độ cũ (1–4)"), null=True, blank=True)
+    partial_reason = models.TextField(_("lý do pháp lý chỉ cung cấp một phần"), blank=True)
+    proactive_level = models.PositiveSmallIntegerField(_("mức độ dịch vụ chủ động (1–4)"), null=True, blank=True)
     valid_from = models.DateField(_("hiệu lực từ"))
     valid_to = models.DateField(_("hiệu lực đến"), null=True, blank=True)
 

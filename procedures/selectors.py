@@ -17,6 +17,7 @@ from .models import (
     Dossier,
     DossierMonthStat,
     DossierStep,
+    LevelScheme,
     OnlineLevel,
     ProcedureLevelPeriod,
     Score766Rule,
@@ -180,7 +181,40 @@ LEVEL_FLAGS = {"province": "procedure__at_province", "district": "procedure__at_
                "commune": "procedure__at_commune"}
 
 
-def _coverage_by_level(periods):
+def _scheme_counts(scheme, prefix="", at=None):
+    """Counts a scheme's own figures need: legacy levels (43/2011), reasons and proactive levels (224/2026)."""
+    at = at or Q()
+    counts = {f"{prefix}carried_over": Count("procedure_id", filter=at & ~Q(scheme=scheme), distinct=True)}
+    allowed = scheme.levels if scheme else {}
+    if "legacy_level" in allowed:
+        counts[f"{prefix}level_3_4"] = Count("procedure_id", filter=at & Q(legacy_level__gte=3), distinct=True)
+        counts[f"{prefix}level_4"] = Count("procedure_id", filter=at & Q(legacy_level=4), distinct=True)
+    for level in allowed.get("reason_required_for", []):
+        counts[f"{prefix}{level}_with_reason"] = Count(
+            "procedure_id", filter=at & Q(online_level=level) & ~Q(partial_reason=""), distinct=True)
+    for level in allowed.get("proactive_level", []):
+        counts[f"{prefix}proactive_{level}"] = Count("procedure_id", filter=at & Q(proactive_level=level),
+                                                     distinct=True)
+    return counts
+
+
+def _by_scheme(row, scheme, prefix=""):
+    """Lift a row's scheme counts into `by_scheme`, with the scheme named and shares where the scheme has them."""
+    figures = {name[len(prefix):]: row.pop(name) for name in list(row) if name.startswith(prefix)
+               and name[len(prefix):] in _scheme_counts(scheme)}
+    proactive = {name.removeprefix("proactive_"): figures.pop(name) for name in list(figures)
+                 if name.startswith("proactive_")}
+    if proactive:
+        figures["proactive"] = proactive
+    for name in ("level_3_4", "level_4"):
+        if name in figures:
+            figures[f"{name}_share"] = percent(figures[name], row["procedures"])
+    row["scheme"] = {"code": scheme.code, "name": scheme.name} if scheme else None
+    row["by_scheme"] = figures
+    return row
+
+
+def _coverage_by_level(periods, scheme):
     """One row per implementing level; a procedure carried out at several levels counts at each."""
     counts = {}
     for level, flag in LEVEL_FLAGS.items():
@@ -190,18 +224,27 @@ def _coverage_by_level(periods):
                                            distinct=True)
         counts[f"{level}__full_online"] = Count("procedure_id", filter=at_level & Q(online_level=OnlineLevel.FULL),
                                                 distinct=True)
+        counts.update(_scheme_counts(scheme, prefix=f"{level}__s__", at=at_level))
     totals = periods.aggregate(**counts)
     rows = []
     for level in LEVEL_FLAGS:
         row = {"level": level, **{name: totals[f"{level}__{name}"] for name in ("procedures", "online", "full_online")}}
         row["online_share"] = percent(row["online"], row["procedures"])
         row["full_online_share"] = percent(row["full_online"], row["procedures"])
-        rows.append(row)
+        prefix = f"{level}__s__"
+        row.update({name: value for name, value in totals.items() if name.startswith(prefix)})
+        rows.append(_by_scheme(row, scheme, prefix=prefix))
     return rows
 
 
-def coverage(*, on, group_by="none", department=None):
-    """Return the share of active procedures with an online service and fully online on a date."""
+NO_SCHEME = object()
+
+
+def coverage(*, on, group_by="none", department=None, scheme=NO_SCHEME):
+    """Return the share of active procedures with an online service and fully online on a date, with the figures
+    of the level scheme in force that day (pass `scheme` when the caller already has it)."""
+    if scheme is NO_SCHEME:
+        scheme = LevelScheme.on(on)
     periods = ProcedureLevelPeriod.objects.filter(valid_from__lte=on).filter(
         Q(valid_to__isnull=True) | Q(valid_to__gte=on)
     ).filter(procedure__active_from__lte=on).filter(
@@ -214,13 +257,15 @@ def coverage(*, on, group_by="none", department=None):
         "procedures": Count("procedure_id", distinct=True),
         "online": Count("procedure_id", filter=~Q(online_level=OnlineLevel.NONE), distinct=True),
         "full_online": Count("procedure_id", filter=Q(online_level=OnlineLevel.FULL), distinct=True),
+        **_scheme_counts(scheme, prefix="s__"),
     }
     if group_by == "level":
-        return _coverage_by_level(periods)
+        return _coverage_by_level(periods, scheme)
     rows = list(periods.values(*keys).annotate(**counts).order_by(*keys)) if keys else [periods.aggregate(**counts)]
     for row in rows:
         row["online_share"] = percent(row["online"], row["procedures"])
         row["full_online_share"] = percent(row["full_online"], row["procedures"])
+        _by_scheme(row, scheme, prefix="s__")
     return rows
 
 

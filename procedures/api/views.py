@@ -32,7 +32,7 @@ from kernel.errors import ServiceError, TooLarge, UnsupportedFormat
 from ..dvcqg import SHAPE as DVCQG
 from ..filters import DossierFilter, ProcedureFilter
 from ..ingest import default_source, dossiers_import, rows_from_csv
-from ..models import Component766, ImplementingLevel, Procedure
+from ..models import Component766, ImplementingLevel, LevelScheme, Procedure
 from ..selectors import COVERAGE_GROUPS, GROUPS, coverage, decision766_estimates, dossiers_visible_to, procedure_stats
 from ..services import ensure_may_add_procedures, procedure_save
 from . import serializers as s
@@ -81,18 +81,19 @@ class ProcedureViewSet(ActorMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
     def create(self, request, *args, **kwargs):
         ensure_may_add_procedures(actor=self.actor)  # refused before the body is read, as the admin refuses the page
         data = self.valid(s.ProcedureWriteSerializer, request.data)
-        changed_on = data.pop("level_changed_on", None)
+        changed_on, scheme = data.pop("level_changed_on", None), data.pop("level_scheme", None)
         procedure = procedure_save(procedure=Procedure(**data), actor=self.actor, channel=API,
-                                   level_changed_on=changed_on)
+                                   level_changed_on=changed_on, scheme=scheme)
         return Response(self.get_serializer(procedure).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):
         procedure = self.get_object()
         changes = self.valid(s.ProcedureUpdateSerializer, request.data, partial=True)
-        changed_on = changes.pop("level_changed_on", None)
+        changed_on, scheme = changes.pop("level_changed_on", None), changes.pop("level_scheme", None)
         for name, value in changes.items():
             setattr(procedure, name, value)
-        procedure = procedure_save(procedure=procedure, actor=self.actor, channel=API, level_changed_on=changed_on)
+        procedure = procedure_save(procedure=procedure, actor=self.actor, channel=API, level_changed_on=changed_on,
+                                   scheme=scheme)
         return Response(self.get_serializer(procedure).data)
 
     @extend_schema(summary="Lịch sử thay đổi của thủ tục", parameters=[PROCEDURE_CODE],
@@ -112,7 +113,8 @@ class ProcedureViewSet(ActorMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
         rows = coverage(on=on, group_by=group_by, department=query.get("department"))
         for row in rows:
             row["group"] = _coverage_group(row, group_by)
-        return Response(s.CoverageSerializer({"on": on, "group_by": group_by, "rows": rows}).data)
+        scheme = LevelScheme.on(on)
+        return Response(s.CoverageSerializer({"on": on, "group_by": group_by, "scheme": scheme, "rows": rows}).data)
 
 
 def _coverage_group(row, group_by):
