@@ -139,7 +139,7 @@ class ProcedureUpdateSerializer(ProcedureWriteSerializer):
     code = None
 
     def validate(self, attrs):
-        if not set(attrs) - {"level_changed_on", "level_scheme"}:
+        if not set(attrs) - {"level_changed_on"}:  # a level_scheme alone re-records the level under it
             raise serializers.ValidationError(_("Không có gì để sửa: gửi ít nhất một trường của thủ tục."),
                                               code="empty")
         return attrs
