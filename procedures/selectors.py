@@ -269,7 +269,7 @@ def coverage(*, on, group_by="none", department=None, scheme=NO_SCHEME):
     return rows
 
 
-def decision766_estimates(*, actor, period, unit=None, stats_by_unit=None):
+def decision766_estimates(*, actor, period, unit=None, stats_by_unit=None, level_scheme=NO_SCHEME):
     """Return, per receiving unit, the estimated Decision 766 points of the components dossiers support.
 
     Labelled as estimates: the rules are the portal's reading of published approximations (Score766Rule).
@@ -280,7 +280,7 @@ def decision766_estimates(*, actor, period, unit=None, stats_by_unit=None):
     if rows is None:
         rows = procedure_stats(actor=actor, period=period, unit=unit, group_by="unit")
     shares = {row["procedure__department__code"]: row["online_share"]
-              for row in coverage(on=period.end, group_by="department")}
+              for row in coverage(on=period.end, group_by="department", scheme=level_scheme)}
     estimates = []
     for row in rows:
         metrics = {name: row.get(name) for name in RATES}

@@ -223,10 +223,11 @@ def dashboard_queries(client, **params):
 #  24 Decision 766 components, 25 catalogue coverage;
 #  26 indicators by code, 27 units by code, 28–29 dossiers and overdue by month (the trend),
 #  30 the review queue count (the indicators' work links),
-#  31 the regimes the indicators report under, 32 the working-day changes (the period's dates and deadline).
+#  31 the regimes the indicators report under, 32 the working-day changes (the period's dates and deadline),
+#  33 the online level scheme in force at the period's end (Decree 43/2011, 42/2022 or 224/2026).
 # The report content belongs to other modules and may get leaner: the budget is a ceiling, the two
 # sizes must match exactly.
-PROVINCE_QUERIES = 32
+PROVINCE_QUERIES = 33
 
 
 def test_dashboard_queries_do_not_grow_with_the_number_of_units(cast, fibre):
