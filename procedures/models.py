@@ -408,10 +408,12 @@ class DossierMonthStat(models.Model):
 
 
 class Component766(models.TextChoices):
+    TRANSPARENCY = "transparency", _("Công khai, minh bạch")
     PROGRESS = "processing_progress", _("Tiến độ giải quyết")
     ONLINE_SERVICE = "online_service", _("Cung cấp dịch vụ trực tuyến")
     ONLINE_PAYMENT = "online_payment", _("Thanh toán trực tuyến")
     DIGITISATION = "digitisation", _("Số hóa hồ sơ")
+    SATISFACTION = "satisfaction", _("Mức độ hài lòng")
 
 
 class Metric766(models.TextChoices):
@@ -422,12 +424,44 @@ class Metric766(models.TextChoices):
     DIGITIZATION_RATE = "digitization_rate", _("Tỷ lệ số hóa hồ sơ")
 
 
+class Score766RuleSet(models.Model):
+    """The Decision 766 groups and their points for a span of periods, with where the reading comes from.
+
+    `groups` maps each group (Component766) to its points, e.g. {"transparency": 18, ...}; the rules say how
+    the groups dossiers support are estimated. The 2022 text and the national portal's live scoring differ.
+    """
+
+    code = models.CharField(_("mã"), max_length=30, unique=True)
+    name = models.CharField(_("tên"), max_length=255)
+    source = models.CharField(_("nguồn"), max_length=500)
+    valid_from = models.DateField(_("áp dụng từ"))
+    valid_to = models.DateField(_("áp dụng đến"), null=True, blank=True)
+    groups = models.JSONField(_("các nhóm và điểm tối đa"), default=dict)
+
+    class Meta:
+        verbose_name = _("bộ quy tắc chấm điểm QĐ 766")
+        verbose_name_plural = _("bộ quy tắc chấm điểm QĐ 766")
+        ordering = ["valid_from"]
+
+    def __str__(self):
+        return f"{self.code} — {self.name}"
+
+    @classmethod
+    def on(cls, day):
+        """Return the rule set in force on a date (the latest that began, if none covers it)."""
+        sets = cls.objects.filter(valid_from__lte=day).order_by("-valid_from")
+        return sets.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day)).first() or sets.first() \
+            or cls.objects.order_by("valid_from").first()
+
+
 class Score766Rule(models.Model):
     """One scoring rule of Decision 766/QĐ-TTg as the portal estimates it: points grow with a metric
     and are full at a threshold. Published rules are approximate, so they are data, not code."""
 
+    rule_set = models.ForeignKey(Score766RuleSet, verbose_name=_("bộ quy tắc"), on_delete=models.CASCADE,
+                                 related_name="rules", null=True)
     component = models.CharField(_("thành phần"), max_length=30, choices=Component766.choices)
-    metric = models.CharField(_("chỉ số"), max_length=30, choices=Metric766.choices, unique=True)
+    metric = models.CharField(_("chỉ số"), max_length=30, choices=Metric766.choices)
     max_points = models.DecimalField(_("điểm tối đa"), max_digits=6, decimal_places=2)
     full_at = models.DecimalField(_("đạt điểm tối đa khi tỷ lệ từ (%)"), max_digits=6, decimal_places=2)
     note = models.CharField(_("ghi chú"), max_length=255, blank=True)
@@ -436,7 +470,37 @@ class Score766Rule(models.Model):
         verbose_name = _("quy tắc chấm điểm QĐ 766 (ước tính)")
         verbose_name_plural = _("quy tắc chấm điểm QĐ 766 (ước tính)")
         ordering = ["component", "metric"]
-        constraints = [models.CheckConstraint(condition=Q(full_at__gt=0), name="score766_full_at_positive")]
+        constraints = [models.CheckConstraint(condition=Q(full_at__gt=0), name="score766_full_at_positive"),
+                       models.UniqueConstraint(fields=["rule_set", "metric"], name="score766_metric_once_per_set")]
 
     def __str__(self):
         return f"{self.get_component_display()} — {self.get_metric_display()}"
+
+
+class OfficialScore766(models.Model):
+    """A score the National Public Service Portal published for a unit, a group and a date (not an estimate)."""
+
+    unit = models.ForeignKey(Unit, verbose_name=_("đơn vị"), on_delete=models.CASCADE, related_name="+")
+    rule_set = models.ForeignKey(Score766RuleSet, verbose_name=_("bộ quy tắc"), on_delete=models.PROTECT,
+                                 related_name="official_scores")
+    group = models.CharField(_("nhóm"), max_length=30, choices=Component766.choices)
+    points = models.DecimalField(_("điểm"), max_digits=6, decimal_places=2)
+    published_on = models.DateField(_("ngày công bố"))
+    source = models.CharField(_("nguồn"), max_length=500)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("người nhập"), null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="+")
+    api_key = models.ForeignKey(ApiKey, verbose_name=_("khóa API"), null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="+")
+    channel = models.CharField(_("qua"), max_length=20, choices=AuditChannel.choices)
+    imported_at = models.DateTimeField(_("lúc nhập"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("điểm chính thức QĐ 766")
+        verbose_name_plural = _("điểm chính thức QĐ 766")
+        ordering = ["unit", "published_on", "group"]
+        constraints = [models.UniqueConstraint(fields=["unit", "group", "published_on"],
+                                               name="official766_once_per_unit_group_date"),
+                       models.CheckConstraint(condition=Q(points__gte=0), name="official766_points_not_negative")]
+
+    def __str__(self):
+        return f"{self.unit_id}/{self.group}@{self.published_on}: {self.points}"

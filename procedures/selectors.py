@@ -18,9 +18,10 @@ from .models import (
     DossierMonthStat,
     DossierStep,
     LevelScheme,
+    OfficialScore766,
     OnlineLevel,
     ProcedureLevelPeriod,
-    Score766Rule,
+    Score766RuleSet,
 )
 from .stats import sides
 
@@ -272,21 +273,60 @@ def coverage(*, on, group_by="none", department=None, scheme=NO_SCHEME):
 def decision766_estimates(*, actor, period, unit=None, stats_by_unit=None, level_scheme=NO_SCHEME):
     """Return, per receiving unit, the estimated Decision 766 points of the components dossiers support.
 
-    Labelled as estimates: the rules are the portal's reading of published approximations (Score766Rule).
-    Pass `stats_by_unit` (procedure_stats grouped by unit) when the caller already has it.
+    Labelled as estimates: the rules are the portal's reading of published approximations, from the rule set in
+    force at the period's end (named in each row). Pass `stats_by_unit` (procedure_stats grouped by unit) when the
+    caller already has it.
     """
-    rules = list(Score766Rule.objects.all())
+    rule_set = Score766RuleSet.on(period.end)
+    rules = list(rule_set.rules.all()) if rule_set else []
     rows = stats_by_unit
     if rows is None:
         rows = procedure_stats(actor=actor, period=period, unit=unit, group_by="unit")
     shares = {row["procedure__department__code"]: row["online_share"]
               for row in coverage(on=period.end, group_by="department", scheme=level_scheme)}
+    named = None if rule_set is None else {
+        "code": rule_set.code, "name": rule_set.name, "source": rule_set.source, "groups": rule_set.groups,
+        "estimated": list(dict.fromkeys(rule.component for rule in sorted(rules, key=lambda r: r.component))),
+    }
     estimates = []
     for row in rows:
         metrics = {name: row.get(name) for name in RATES}
         metrics["procedures_online_share"] = shares.get(row["unit__code"])
         estimates.append({"unit": row["unit__code"], "unit_name": row["unit__name"], "estimate": True,
-                          **_score(rules, metrics)})
+                          "rule_set": named, **_score(rules, metrics)})
+    return estimates
+
+
+def official_scores(*, period, units):
+    """Return {unit code: the latest official scores published for the period}, groups and total, with dates.
+
+    A score published within the period or up to a year after its end counts for it (the portal publishes late).
+    """
+    latest = {}
+    rows = OfficialScore766.objects.filter(
+        unit__code__in=units, published_on__gte=period.start,
+        published_on__lte=period.end.replace(year=period.end.year + 1),
+    ).select_related("unit").order_by("unit__code", "group", "published_on")
+    for score in rows:
+        latest.setdefault(score.unit.code, {})[score.group] = score  # the last published wins
+    result = {}
+    for code, groups in latest.items():
+        result[code] = {
+            "groups": {group: score.points for group, score in groups.items()},
+            "total": sum((score.points for score in groups.values()), Decimal(0)),
+            "published_on": max(score.published_on for score in groups.values()),
+            "source": sorted({score.source for score in groups.values()})[0],
+        }
+    return result
+
+
+def with_official_scores(estimates, period):
+    """Put each unit's official score beside its estimate, with the difference (official − estimate)."""
+    official = official_scores(period=period, units=[e["unit"] for e in estimates])
+    for estimate in estimates:
+        found = official.get(estimate["unit"])
+        estimate["official"] = found
+        estimate["difference"] = None if found is None else found["total"] - estimate["total"]
     return estimates
 
 

@@ -16,8 +16,8 @@ from departments.policy import Actor
 from indicators.periods import parse_period
 from indicators.scoring import Status
 from indicators.selectors import completeness, period_rules, progress
-from procedures.models import LevelScheme, Score766Rule
-from procedures.selectors import coverage, decision766_estimates, procedure_stats
+from procedures.models import Component766, LevelScheme
+from procedures.selectors import coverage, decision766_estimates, procedure_stats, with_official_scores
 
 from .models import DataChange
 
@@ -52,6 +52,7 @@ def build_content(*, period, unit=None):
     [totals] = procedure_stats(actor=actor, period=parsed, unit=unit, group_by="none")
     scheme = LevelScheme.on(parsed.end)  # the online level scheme every catalogue figure is under
     estimates = decision766_estimates(actor=actor, period=parsed, unit=unit, stats_by_unit=stats, level_scheme=scheme)
+    with_official_scores(estimates, parsed)
     department = unit if unit is not None and unit.kind in ("department", "agency") else None
     coverage_rows = coverage(on=parsed.end, group_by="department", department=department, scheme=scheme)
     level_rows = coverage(on=parsed.end, group_by="level", scheme=scheme)
@@ -201,17 +202,26 @@ def _dossiers_section(stats):
 
 
 def _decision766_section(estimates):
-    components = list(dict.fromkeys(rule.component for rule in Score766Rule.objects.order_by("component")))
-    names = dict(Score766Rule._meta.get_field("component").choices)
+    rule_set = estimates[0]["rule_set"] if estimates else None
+    components = rule_set["estimated"] if rule_set else []
+    names = dict(Component766.choices)
     return {
         "key": "decision766", "title": _("Ước tính điểm thành phần theo Quyết định 766/QĐ-TTg"),
+        "rule_set": None if rule_set is None else {key: rule_set[key] for key in ("code", "name", "source")},
         "columns": [column("unit", _("Mã đơn vị")), column("name", _("Đơn vị")),
                     *[column(c, str(names.get(c, c)), "number") for c in components],
-                    column("total", _("Tổng (ước tính)"), "number"), column("max_total", _("Tối đa"), "number")],
+                    column("total", _("Tổng (ước tính)"), "number"), column("max_total", _("Tối đa"), "number"),
+                    column("official", _("Điểm chính thức"), "number"),
+                    column("official_on", _("Ngày công bố")),
+                    column("difference", _("Chênh lệch (chính thức − ước tính)"), "number")],
         "rows": [{"unit": e["unit"], "name": e["unit_name"],
                   **{c: e["components"].get(c, {}).get("points") for c in components},
-                  "total": e["total"], "max_total": e["max_total"]} for e in estimates],
-        "note": _("Điểm ước tính theo quy tắc cấu hình trong cổng, không phải kết quả chính thức."),
+                  "total": e["total"], "max_total": e["max_total"],
+                  "official": e["official"]["total"] if e["official"] else None,
+                  "official_on": e["official"]["published_on"].isoformat() if e["official"] else None,
+                  "difference": e["difference"]} for e in estimates],
+        "note": (_("Điểm ước tính theo quy tắc cấu hình trong cổng, không phải kết quả chính thức.")
+                 + (" " + _("Bộ quy tắc: %(name)s (%(source)s).") % rule_set if rule_set else "")),
     }
 
 

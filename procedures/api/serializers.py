@@ -385,13 +385,31 @@ class Component766Serializer(serializers.Serializer):
                                     help_text=_("Các tỷ lệ (%) dùng để chấm điểm; null khi không có số liệu."))
 
 
+class RuleSet766Serializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    source = serializers.CharField()
+    groups = serializers.DictField(child=serializers.IntegerField(), help_text=_("Các nhóm và điểm tối đa."))
+
+
+class Official766Serializer(serializers.Serializer):
+    groups = serializers.DictField(child=serializers.DecimalField(**POINTS))
+    total = serializers.DecimalField(**POINTS)
+    published_on = serializers.DateField()
+    source = serializers.CharField()
+
+
 class Estimate766Serializer(serializers.Serializer):
     unit = serializers.CharField()
     unit_name = serializers.CharField()
     estimate = serializers.BooleanField(help_text=_("Luôn đúng: điểm ước tính, không phải điểm chính thức."))
+    rule_set = RuleSet766Serializer(allow_null=True, help_text=_("Bộ quy tắc có hiệu lực cho kỳ này."))
     total = serializers.DecimalField(**POINTS)
     max_total = serializers.DecimalField(**POINTS)
     components = Component766Serializer(many=True)
+    official = Official766Serializer(allow_null=True, help_text=_("Điểm chính thức Cổng DVC quốc gia đã công bố "
+                                                                  "gần nhất cho kỳ; null khi chưa nhập."))
+    difference = serializers.DecimalField(**POINTS, allow_null=True, help_text=_("Chính thức − ước tính."))
 
 
 class Decision766Serializer(serializers.Serializer):
