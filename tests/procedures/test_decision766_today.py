@@ -124,3 +124,29 @@ def test_only_administrators_and_external_systems_import_official_scores(cast, c
     body = official({"unit": "A", "group": "satisfaction", "points": 17, "published_on": "2026-10-01"})
     assert client_as(role).post(IMPORT, body, content_type="application/json").status_code == expected
     assert OfficialScore766.objects.exists() == (expected == 200)
+
+
+UPLOAD_PAGE = "/admin/procedures/officialscore766/upload/"
+
+
+def test_admin_upload_page_imports_a_file_and_lists_bad_rows_writing_nothing(cast, client):
+    client.force_login(cast.admin)
+    bad = "unit,group,points,published_on\nA,satisfaction,17,2026-10-01\nNOPE,satisfaction,99,2026-10-01\n"
+    response = client.post(UPLOAD_PAGE, {"file": SimpleUploadedFile("diem.csv", bad.encode()), "source": SOURCE})
+    assert response.status_code == 200
+    assert [(e["row"], e["field"]) for e in response.context["errors"]] == [(2, "unit")]
+    assert not OfficialScore766.objects.exists()
+    good = "unit,group,points,published_on\nA,satisfaction,17,2026-10-01\n"
+    response = client.post(UPLOAD_PAGE, {"file": SimpleUploadedFile("diem.csv", good.encode()), "source": SOURCE})
+    assert response.context["summary"]["saved"] == 1 and OfficialScore766.objects.get().source == SOURCE
+
+
+def test_admin_upload_page_is_refused_to_staff_and_bounded_in_bytes(cast, client, settings):
+    client.force_login(cast.staff_a)
+    assert client.get(UPLOAD_PAGE).status_code in (302, 403)
+    client.force_login(cast.admin)
+    settings.TABULAR_MAX_BYTES = 10
+    big = SimpleUploadedFile("diem.csv", b"unit,group,points,published_on\n" + b"A,satisfaction,17,2026-10-01\n" * 5)
+    response = client.post(UPLOAD_PAGE, {"file": big, "source": SOURCE})
+    assert response.status_code == 200 and "file" in response.context["form"].errors
+    assert not OfficialScore766.objects.exists()
