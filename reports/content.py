@@ -231,9 +231,13 @@ def _ranking_section(estimates, stats):
     return {
         "key": "ranking", "title": _("Xếp hạng đơn vị"),
         "columns": [column("rank", _("Hạng"), "int"), column("unit", _("Mã đơn vị")), column("name", _("Đơn vị")),
-                    column("total", _("Điểm ước tính"), "number"), column("received", _("Hồ sơ tiếp nhận"), "int")],
+                    column("total", _("Điểm ước tính"), "number"), column("received", _("Hồ sơ tiếp nhận"), "int"),
+                    column("official", _("Điểm chính thức"), "number"),
+                    column("difference", _("Chênh lệch (chính thức − ước tính)"), "number")],
         "rows": [{"rank": index, "unit": e["unit"], "name": e["unit_name"], "total": e["total"],
-                  "received": received.get(e["unit"], 0)} for index, e in enumerate(ranked, start=1)],
+                  "received": received.get(e["unit"], 0),
+                  "official": e["official"]["total"] if e.get("official") else None,
+                  "difference": e.get("difference")} for index, e in enumerate(ranked, start=1)],
     }
 
 

@@ -51,3 +51,8 @@ class Score766RuleAdmin(CatalogueAdmin):
     list_display = ["rule_set", "component", "metric", "max_points", "full_at", "note"]
     list_filter = ["rule_set", "component"]
     ordering = ["rule_set__valid_from", "component", "metric"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A rule belongs to its dated rule set; it is adjusted there, never moved to another one.
+        readonly = list(super().get_readonly_fields(request, obj))
+        return [*readonly, "rule_set"] if obj is not None else readonly
