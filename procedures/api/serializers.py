@@ -273,6 +273,48 @@ class DossierImportRejectedSerializer(ApiErrorSerializer):
     summary = DossierImportSummarySerializer(required=False)
 
 
+class OfficialScoreRowSerializer(serializers.Serializer):
+    """One official Decision 766 score (documents the shape; rows are checked by the import service)."""
+
+    unit = serializers.CharField(help_text=_("Mã đơn vị."))
+    group = serializers.ChoiceField(choices=Component766.choices)
+    points = serializers.DecimalField(**POINTS)
+    published_on = serializers.DateField()
+    source = serializers.CharField(required=False)
+
+
+class OfficialScoresBodySerializer(serializers.Serializer):
+    source = serializers.CharField(required=False)
+    scores = OfficialScoreRowSerializer(many=True)
+
+
+class OfficialScoresFileSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text=_("Tệp CSV hoặc XLSX: unit, group, points, published_on, source."))
+    source = serializers.CharField(required=False)
+
+
+class OfficialScoresSummarySerializer(serializers.Serializer):
+    status = serializers.CharField()
+    rows = serializers.IntegerField()
+    saved = serializers.IntegerField()
+
+
+class OfficialScoreErrorSerializer(serializers.Serializer):
+    row = serializers.IntegerField()
+    field = serializers.CharField(allow_null=True)
+    message = serializers.CharField()
+    message_en = serializers.CharField()
+
+
+class OfficialScoresRejectionSerializer(serializers.Serializer):
+    rows = serializers.IntegerField()
+    errors = OfficialScoreErrorSerializer(many=True)
+
+
+class OfficialScoresRejectedSerializer(ApiErrorSerializer):
+    summary = OfficialScoresRejectionSerializer(required=False)
+
+
 # --- statistics -----------------------------------------------------------------------------------
 
 

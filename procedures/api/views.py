@@ -345,8 +345,14 @@ class Official766ImportView(ActorMixin, APIView):
     parser_classes = [JsonBytesParser, CsvBytesParser, SizeCheckedMultiPartParser]
     permission_classes = [*api_settings.DEFAULT_PERMISSION_CLASSES, SourceDataPushPermission]
 
-    @extend_schema(summary="Nhập điểm chính thức QĐ 766 (Cổng DVC quốc gia)", request=None,
-                   responses={200: None, **ERRORS})
+    @extend_schema(
+        summary="Nhập điểm chính thức QĐ 766 (Cổng DVC quốc gia)",
+        request={"application/json": s.OfficialScoresBodySerializer, "text/csv": OpenApiTypes.STR,
+                 "multipart/form-data": s.OfficialScoresFileSerializer},
+        responses={200: s.OfficialScoresSummarySerializer, 400: s.OfficialScoresRejectedSerializer,
+                   401: ApiErrorSerializer, 403: ApiErrorSerializer, 413: ApiErrorSerializer,
+                   415: ApiErrorSerializer},
+    )
     def post(self, request):
         rows, source = _official_rows(request)
         summary = official_scores_import(rows=rows, source=source or request.query_params.get("source", ""),
