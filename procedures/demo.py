@@ -38,6 +38,15 @@ LAST_MINUTE = DAYS_RECEIVING * DAY - 1
 ISO_DAYS = [(FIRST_DAY + timedelta(days=n)).isoformat() for n in range(DAYS_RECEIVING + 60)]
 SHORT_DAYS = [(FIRST_DAY + timedelta(days=n)).strftime("%y%m%d") for n in range(DAYS_RECEIVING)]
 DECREE_42_DAY = date(2022, 8, 15)
+DECREE_224_DAY = date(2026, 7, 1)
+# Under Decree 224/2026 full online is the duty: most partial services were raised, a few keep "partial" with the
+# legal reason published on the national portal; some full ones became proactive (levels 1–4).
+KEPT_PARTIAL_SHARE, PROACTIVE_SHARE = 0.35, 0.3
+PARTIAL_REASONS = [
+    "Luật Hộ tịch 2014, Điều 18: người yêu cầu phải có mặt khi đăng ký (dữ liệu minh họa)",
+    "Luật Công chứng 2024: chứng thực chữ ký phải ký trước mặt người thực hiện chứng thực (dữ liệu minh họa)",
+    "Nghị định 23/2015/NĐ-CP: xuất trình bản chính khi chứng thực bản sao (dữ liệu minh họa)",
+]
 # The article, to August 2023: 183,600 received, 175,080 processed, 99.84% of them on time or early.
 ARTICLE_RECEIVED, ARTICLE_PROCESSED, ARTICLE_ON_TIME = 183_600, 175_080, 0.9984
 FULL_ONLINE_SHARE, PARTIAL_SHARE = 0.70, 0.22
@@ -153,11 +162,15 @@ def _seed_catalogue(records, plans, units, actor):
             mobile=plan["mobile"], on_national_portal=plan["national"], active_from=plan["active_from"],
             abolished_on=plan["abolished_on"],
         )
-        procedure_save(procedure=procedure, actor=actor, channel=AuditChannel.SYSTEM)
-        if plan["before"] != plan["now"]:
-            procedure.online_level = plan["now"]
+        procedure_save(procedure=procedure, actor=actor, channel=AuditChannel.SYSTEM)  # under Decree 43/2011
+        procedure.online_level = plan["now"]
+        procedure_save(procedure=procedure, actor=actor, channel=AuditChannel.SYSTEM,
+                       level_changed_on=plan["changed_on"] if plan["before"] != plan["now"] else DECREE_42_DAY)
+        if plan["abolished_on"] is None:
+            procedure.online_level, procedure.partial_reason = plan["since_224"], plan["partial_reason"]
+            procedure.proactive_level = plan["proactive"]
             procedure_save(procedure=procedure, actor=actor, channel=AuditChannel.SYSTEM,
-                           level_changed_on=plan["changed_on"])
+                           level_changed_on=DECREE_224_DAY, scheme="224/2026")
         created += 1
     return created
 
@@ -177,7 +190,21 @@ def _level_plans(records, rng):
         else:
             now[index] = OnlineLevel.NONE
     abolished = set(order[full_count - ABOLISHED // 2:full_count + ABOLISHED - ABOLISHED // 2])
-    return [_plan(now[index], index in abolished, rng) for index in range(len(records))]
+    plans = [_plan(now[index], index in abolished, rng) for index in range(len(records))]
+    later = random.Random(SEED + 224)  # its own draws, so the plans before 2026 stay as they were
+    for plan in plans:
+        plan.update(_plan_224(plan["now"], later))
+    return plans
+
+
+def _plan_224(level, rng):
+    """Decide the level under Decree 224/2026: partial only with a legal reason, some proactive services."""
+    if level == OnlineLevel.PARTIAL:
+        if rng.random() < KEPT_PARTIAL_SHARE:
+            return {"since_224": level, "partial_reason": rng.choice(PARTIAL_REASONS), "proactive": None}
+        level = OnlineLevel.FULL
+    proactive = rng.choice([1, 2, 3, 4]) if level == OnlineLevel.FULL and rng.random() < PROACTIVE_SHARE else None
+    return {"since_224": level, "partial_reason": "", "proactive": proactive}
 
 
 def _plan(level, abolished, rng):

@@ -32,6 +32,38 @@ class OnlineLevel(models.TextChoices):
     NONE = "none", _("Không có dịch vụ trực tuyến")
 
 
+class LevelScheme(models.Model):
+    """A dated legal scheme of online service levels (Decree 43/2011, 42/2022, 224/2026): rules of law are data.
+
+    `levels` says what the scheme allows, e.g. {"online_level": ["full", "partial", "none"],
+    "reason_required_for": ["partial"], "proactive_level": [1, 2, 3, 4]} or {"legacy_level": [1, 2, 3, 4]}.
+    """
+
+    code = models.CharField(_("mã"), max_length=20, unique=True)
+    name = models.CharField(_("tên"), max_length=255)
+    legal_basis = models.CharField(_("căn cứ pháp lý"), max_length=255)
+    valid_from = models.DateField(_("hiệu lực từ"))
+    valid_to = models.DateField(_("hiệu lực đến"), null=True, blank=True)
+    levels = models.JSONField(_("các mức độ cho phép"), default=dict)
+
+    class Meta:
+        verbose_name = _("hệ thống mức độ dịch vụ công trực tuyến")
+        verbose_name_plural = _("hệ thống mức độ dịch vụ công trực tuyến")
+        ordering = ["valid_from"]
+
+    def __str__(self):
+        return f"{self.code} — {self.name}"
+
+    def in_force_on(self, day):
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+    @classmethod
+    def on(cls, day):
+        """Return the scheme in force on a date, or None before the first one."""
+        return cls.objects.filter(valid_from__lte=day).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day)) \
+            .order_by("-valid_from").first()
+
+
 class ImplementingLevel(models.TextChoices):
     PROVINCE = "province", _("Cấp tỉnh")
     DISTRICT = "district", _("Cấp huyện")
@@ -73,6 +105,10 @@ class Procedure(models.Model):
                                       help_text=_("Luôn khớp với mức độ: đúng khi mức độ là toàn trình."))
     legacy_level = models.PositiveSmallIntegerField(_("mức độ cũ (1–4)"), null=True, blank=True,
                                                     help_text=_("Theo Nghị định 43/2011, cho số liệu trước 2022."))
+    partial_reason = models.TextField(_("lý do pháp lý chỉ cung cấp một phần"), blank=True,
+                                      help_text=_("Bắt buộc khi mức độ là một phần theo Nghị định 224/2026."))
+    proactive_level = models.PositiveSmallIntegerField(_("mức độ dịch vụ chủ động (1–4)"), null=True, blank=True,
+                                                       help_text=_("Theo Nghị định 224/2026."))
     eligible_full_online = models.BooleanField(_("đủ điều kiện toàn trình"), default=False)
     mobile = models.BooleanField(_("dùng được trên thiết bị di động"), default=False)
     on_national_portal = models.BooleanField(_("công khai trên Cổng DVC quốc gia"), default=False)
@@ -91,6 +127,9 @@ class Procedure(models.Model):
             ),
             models.CheckConstraint(condition=Q(legacy_level__isnull=True) | Q(legacy_level__gte=1, legacy_level__lte=4),
                                    name="procedure_legacy_level_1_to_4"),
+            models.CheckConstraint(condition=Q(proactive_level__isnull=True)
+                                   | Q(proactive_level__gte=1, proactive_level__lte=4),
+                                   name="procedure_proactive_level_1_to_4"),
         ]
 
     def __str__(self):
@@ -110,8 +149,12 @@ class ProcedureLevelPeriod(models.Model):
 
     procedure = models.ForeignKey(Procedure, verbose_name=_("thủ tục"), on_delete=models.CASCADE,
                                   related_name="level_periods")
+    scheme = models.ForeignKey(LevelScheme, verbose_name=_("hệ thống mức độ"), on_delete=models.PROTECT,
+                               related_name="periods", null=True, blank=True)
     online_level = models.CharField(_("mức độ dịch vụ công trực tuyến"), max_length=10, choices=OnlineLevel.choices)
     legacy_level = models.PositiveSmallIntegerField(_("mức độ cũ (1–4)"), null=True, blank=True)
+    partial_reason = models.TextField(_("lý do pháp lý chỉ cung cấp một phần"), blank=True)
+    proactive_level = models.PositiveSmallIntegerField(_("mức độ dịch vụ chủ động (1–4)"), null=True, blank=True)
     valid_from = models.DateField(_("hiệu lực từ"))
     valid_to = models.DateField(_("hiệu lực đến"), null=True, blank=True)
 
@@ -394,10 +437,12 @@ class DossierDayStat(DossierStatCells):
 
 
 class Component766(models.TextChoices):
+    TRANSPARENCY = "transparency", _("Công khai, minh bạch")
     PROGRESS = "processing_progress", _("Tiến độ giải quyết")
     ONLINE_SERVICE = "online_service", _("Cung cấp dịch vụ trực tuyến")
     ONLINE_PAYMENT = "online_payment", _("Thanh toán trực tuyến")
     DIGITISATION = "digitisation", _("Số hóa hồ sơ")
+    SATISFACTION = "satisfaction", _("Mức độ hài lòng")
 
 
 class Metric766(models.TextChoices):
@@ -408,12 +453,44 @@ class Metric766(models.TextChoices):
     DIGITIZATION_RATE = "digitization_rate", _("Tỷ lệ số hóa hồ sơ")
 
 
+class Score766RuleSet(models.Model):
+    """The Decision 766 groups and their points for a span of periods, with where the reading comes from.
+
+    `groups` maps each group (Component766) to its points, e.g. {"transparency": 18, ...}; the rules say how
+    the groups dossiers support are estimated. The 2022 text and the national portal's live scoring differ.
+    """
+
+    code = models.CharField(_("mã"), max_length=30, unique=True)
+    name = models.CharField(_("tên"), max_length=255)
+    source = models.CharField(_("nguồn"), max_length=500)
+    valid_from = models.DateField(_("áp dụng từ"))
+    valid_to = models.DateField(_("áp dụng đến"), null=True, blank=True)
+    groups = models.JSONField(_("các nhóm và điểm tối đa"), default=dict)
+
+    class Meta:
+        verbose_name = _("bộ quy tắc chấm điểm QĐ 766")
+        verbose_name_plural = _("bộ quy tắc chấm điểm QĐ 766")
+        ordering = ["valid_from"]
+
+    def __str__(self):
+        return f"{self.code} — {self.name}"
+
+    @classmethod
+    def on(cls, day):
+        """Return the rule set in force on a date (the latest that began, if none covers it)."""
+        sets = cls.objects.filter(valid_from__lte=day).order_by("-valid_from")
+        return sets.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day)).first() or sets.first() \
+            or cls.objects.order_by("valid_from").first()
+
+
 class Score766Rule(models.Model):
     """One scoring rule of Decision 766/QĐ-TTg as the portal estimates it: points grow with a metric
     and are full at a threshold. Published rules are approximate, so they are data, not code."""
 
+    rule_set = models.ForeignKey(Score766RuleSet, verbose_name=_("bộ quy tắc"), on_delete=models.CASCADE,
+                                 related_name="rules", null=True)
     component = models.CharField(_("thành phần"), max_length=30, choices=Component766.choices)
-    metric = models.CharField(_("chỉ số"), max_length=30, choices=Metric766.choices, unique=True)
+    metric = models.CharField(_("chỉ số"), max_length=30, choices=Metric766.choices)
     max_points = models.DecimalField(_("điểm tối đa"), max_digits=6, decimal_places=2)
     full_at = models.DecimalField(_("đạt điểm tối đa khi tỷ lệ từ (%)"), max_digits=6, decimal_places=2)
     note = models.CharField(_("ghi chú"), max_length=255, blank=True)
@@ -422,7 +499,37 @@ class Score766Rule(models.Model):
         verbose_name = _("quy tắc chấm điểm QĐ 766 (ước tính)")
         verbose_name_plural = _("quy tắc chấm điểm QĐ 766 (ước tính)")
         ordering = ["component", "metric"]
-        constraints = [models.CheckConstraint(condition=Q(full_at__gt=0), name="score766_full_at_positive")]
+        constraints = [models.CheckConstraint(condition=Q(full_at__gt=0), name="score766_full_at_positive"),
+                       models.UniqueConstraint(fields=["rule_set", "metric"], name="score766_metric_once_per_set")]
 
     def __str__(self):
         return f"{self.get_component_display()} — {self.get_metric_display()}"
+
+
+class OfficialScore766(models.Model):
+    """A score the National Public Service Portal published for a unit, a group and a date (not an estimate)."""
+
+    unit = models.ForeignKey(Unit, verbose_name=_("đơn vị"), on_delete=models.CASCADE, related_name="+")
+    rule_set = models.ForeignKey(Score766RuleSet, verbose_name=_("bộ quy tắc"), on_delete=models.PROTECT,
+                                 related_name="official_scores")
+    group = models.CharField(_("nhóm"), max_length=30, choices=Component766.choices)
+    points = models.DecimalField(_("điểm"), max_digits=6, decimal_places=2)
+    published_on = models.DateField(_("ngày công bố"))
+    source = models.CharField(_("nguồn"), max_length=500)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("người nhập"), null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="+")
+    api_key = models.ForeignKey(ApiKey, verbose_name=_("khóa API"), null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="+")
+    channel = models.CharField(_("qua"), max_length=20, choices=AuditChannel.choices)
+    imported_at = models.DateTimeField(_("lúc nhập"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("điểm chính thức QĐ 766")
+        verbose_name_plural = _("điểm chính thức QĐ 766")
+        ordering = ["unit", "published_on", "group"]
+        constraints = [models.UniqueConstraint(fields=["unit", "group", "published_on"],
+                                               name="official766_once_per_unit_group_date"),
+                       models.CheckConstraint(condition=Q(points__gte=0), name="official766_points_not_negative")]
+
+    def __str__(self):
+        return f"{self.unit_id}/{self.group}@{self.published_on}: {self.points}"

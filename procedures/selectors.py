@@ -18,9 +18,11 @@ from .models import (
     DossierDayStat,
     DossierMonthStat,
     DossierStep,
+    LevelScheme,
+    OfficialScore766,
     OnlineLevel,
     ProcedureLevelPeriod,
-    Score766Rule,
+    Score766RuleSet,
 )
 from .stats import sides
 
@@ -239,7 +241,40 @@ LEVEL_FLAGS = {"province": "procedure__at_province", "district": "procedure__at_
                "commune": "procedure__at_commune"}
 
 
-def _coverage_by_level(periods):
+def _scheme_counts(scheme, prefix="", at=None):
+    """Counts a scheme's own figures need: legacy levels (43/2011), reasons and proactive levels (224/2026)."""
+    at = at or Q()
+    counts = {f"{prefix}carried_over": Count("procedure_id", filter=at & ~Q(scheme=scheme), distinct=True)}
+    allowed = scheme.levels if scheme else {}
+    if "legacy_level" in allowed:
+        counts[f"{prefix}level_3_4"] = Count("procedure_id", filter=at & Q(legacy_level__gte=3), distinct=True)
+        counts[f"{prefix}level_4"] = Count("procedure_id", filter=at & Q(legacy_level=4), distinct=True)
+    for level in allowed.get("reason_required_for", []):
+        counts[f"{prefix}{level}_with_reason"] = Count(
+            "procedure_id", filter=at & Q(online_level=level) & ~Q(partial_reason=""), distinct=True)
+    for level in allowed.get("proactive_level", []):
+        counts[f"{prefix}proactive_{level}"] = Count("procedure_id", filter=at & Q(proactive_level=level),
+                                                     distinct=True)
+    return counts
+
+
+def _by_scheme(row, scheme, prefix=""):
+    """Lift a row's scheme counts into `by_scheme`, with the scheme named and shares where the scheme has them."""
+    figures = {name[len(prefix):]: row.pop(name) for name in list(row) if name.startswith(prefix)
+               and name[len(prefix):] in _scheme_counts(scheme)}
+    proactive = {name.removeprefix("proactive_"): figures.pop(name) for name in list(figures)
+                 if name.startswith("proactive_")}
+    if proactive:
+        figures["proactive"] = proactive
+    for name in ("level_3_4", "level_4"):
+        if name in figures:
+            figures[f"{name}_share"] = percent(figures[name], row["procedures"])
+    row["scheme"] = {"code": scheme.code, "name": scheme.name} if scheme else None
+    row["by_scheme"] = figures
+    return row
+
+
+def _coverage_by_level(periods, scheme):
     """One row per implementing level; a procedure carried out at several levels counts at each."""
     counts = {}
     for level, flag in LEVEL_FLAGS.items():
@@ -249,18 +284,27 @@ def _coverage_by_level(periods):
                                            distinct=True)
         counts[f"{level}__full_online"] = Count("procedure_id", filter=at_level & Q(online_level=OnlineLevel.FULL),
                                                 distinct=True)
+        counts.update(_scheme_counts(scheme, prefix=f"{level}__s__", at=at_level))
     totals = periods.aggregate(**counts)
     rows = []
     for level in LEVEL_FLAGS:
         row = {"level": level, **{name: totals[f"{level}__{name}"] for name in ("procedures", "online", "full_online")}}
         row["online_share"] = percent(row["online"], row["procedures"])
         row["full_online_share"] = percent(row["full_online"], row["procedures"])
-        rows.append(row)
+        prefix = f"{level}__s__"
+        row.update({name: value for name, value in totals.items() if name.startswith(prefix)})
+        rows.append(_by_scheme(row, scheme, prefix=prefix))
     return rows
 
 
-def coverage(*, on, group_by="none", department=None):
-    """Return the share of active procedures with an online service and fully online on a date."""
+NO_SCHEME = object()
+
+
+def coverage(*, on, group_by="none", department=None, scheme=NO_SCHEME):
+    """Return the share of active procedures with an online service and fully online on a date, with the figures
+    of the level scheme in force that day (pass `scheme` when the caller already has it)."""
+    if scheme is NO_SCHEME:
+        scheme = LevelScheme.on(on)
     periods = ProcedureLevelPeriod.objects.filter(valid_from__lte=on).filter(
         Q(valid_to__isnull=True) | Q(valid_to__gte=on)
     ).filter(procedure__active_from__lte=on).filter(
@@ -273,34 +317,75 @@ def coverage(*, on, group_by="none", department=None):
         "procedures": Count("procedure_id", distinct=True),
         "online": Count("procedure_id", filter=~Q(online_level=OnlineLevel.NONE), distinct=True),
         "full_online": Count("procedure_id", filter=Q(online_level=OnlineLevel.FULL), distinct=True),
+        **_scheme_counts(scheme, prefix="s__"),
     }
     if group_by == "level":
-        return _coverage_by_level(periods)
+        return _coverage_by_level(periods, scheme)
     rows = list(periods.values(*keys).annotate(**counts).order_by(*keys)) if keys else [periods.aggregate(**counts)]
     for row in rows:
         row["online_share"] = percent(row["online"], row["procedures"])
         row["full_online_share"] = percent(row["full_online"], row["procedures"])
+        _by_scheme(row, scheme, prefix="s__")
     return rows
 
 
-def decision766_estimates(*, actor, period, unit=None, stats_by_unit=None):
+def decision766_estimates(*, actor, period, unit=None, stats_by_unit=None, level_scheme=NO_SCHEME):
     """Return, per receiving unit, the estimated Decision 766 points of the components dossiers support.
 
-    Labelled as estimates: the rules are the portal's reading of published approximations (Score766Rule).
-    Pass `stats_by_unit` (procedure_stats grouped by unit) when the caller already has it.
+    Labelled as estimates: the rules are the portal's reading of published approximations, from the rule set in
+    force at the period's end (named in each row). Pass `stats_by_unit` (procedure_stats grouped by unit) when the
+    caller already has it.
     """
-    rules = list(Score766Rule.objects.all())
+    rule_set = Score766RuleSet.on(period.end)
+    rules = list(rule_set.rules.all()) if rule_set else []
     rows = stats_by_unit
     if rows is None:
         rows = procedure_stats(actor=actor, period=period, unit=unit, group_by="unit")
     shares = {row["procedure__department__code"]: row["online_share"]
-              for row in coverage(on=period.end, group_by="department")}
+              for row in coverage(on=period.end, group_by="department", scheme=level_scheme)}
+    named = None if rule_set is None else {
+        "code": rule_set.code, "name": rule_set.name, "source": rule_set.source, "groups": rule_set.groups,
+        "estimated": list(dict.fromkeys(rule.component for rule in sorted(rules, key=lambda r: r.component))),
+    }
     estimates = []
     for row in rows:
         metrics = {name: row.get(name) for name in RATES}
         metrics["procedures_online_share"] = shares.get(row["unit__code"])
         estimates.append({"unit": row["unit__code"], "unit_name": row["unit__name"], "estimate": True,
-                          **_score(rules, metrics)})
+                          "rule_set": named, **_score(rules, metrics)})
+    return estimates
+
+
+def official_scores(*, period, units):
+    """Return {unit code: the latest official scores published for the period}, groups and total, with dates.
+
+    A score published within the period or up to a year after its end counts for it (the portal publishes late).
+    """
+    latest = {}
+    rows = OfficialScore766.objects.filter(
+        unit__code__in=units, published_on__gte=period.start,
+        published_on__lte=period.end.replace(year=period.end.year + 1),
+    ).select_related("unit").order_by("unit__code", "group", "published_on")
+    for score in rows:
+        latest.setdefault(score.unit.code, {})[score.group] = score  # the last published wins
+    result = {}
+    for code, groups in latest.items():
+        result[code] = {
+            "groups": {group: score.points for group, score in groups.items()},
+            "total": sum((score.points for score in groups.values()), Decimal(0)),
+            "published_on": max(score.published_on for score in groups.values()),
+            "source": sorted({score.source for score in groups.values()})[0],
+        }
+    return result
+
+
+def with_official_scores(estimates, period):
+    """Put each unit's official score beside its estimate, with the difference (official − estimate)."""
+    official = official_scores(period=period, units=[e["unit"] for e in estimates])
+    for estimate in estimates:
+        found = official.get(estimate["unit"])
+        estimate["official"] = found
+        estimate["difference"] = None if found is None else found["total"] - estimate["total"]
     return estimates
 
 

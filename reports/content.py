@@ -16,8 +16,8 @@ from departments.policy import Actor
 from indicators.periods import parse_period
 from indicators.scoring import Status
 from indicators.selectors import completeness, period_rules, progress
-from procedures.models import Score766Rule
-from procedures.selectors import coverage, decision766_estimates, procedure_stats
+from procedures.models import Component766, LevelScheme
+from procedures.selectors import coverage, decision766_estimates, procedure_stats, with_official_scores
 
 from .models import DataChange
 
@@ -50,16 +50,18 @@ def build_content(*, period, unit=None):
     completeness_result = completeness(period=period, units=scope_units)
     stats = procedure_stats(actor=actor, period=parsed, unit=unit, group_by="unit")
     [totals] = procedure_stats(actor=actor, period=parsed, unit=unit, group_by="none")
-    estimates = decision766_estimates(actor=actor, period=parsed, unit=unit, stats_by_unit=stats)
+    scheme = LevelScheme.on(parsed.end)  # the online level scheme every catalogue figure is under
+    estimates = decision766_estimates(actor=actor, period=parsed, unit=unit, stats_by_unit=stats, level_scheme=scheme)
+    with_official_scores(estimates, parsed)
     department = unit if unit is not None and unit.kind in ("department", "agency") else None
-    coverage_rows = coverage(on=parsed.end, group_by="department", department=department)
-    level_rows = coverage(on=parsed.end, group_by="level")
+    coverage_rows = coverage(on=parsed.end, group_by="department", department=department, scheme=scheme)
+    level_rows = coverage(on=parsed.end, group_by="level", scheme=scheme)
     indicator_rows = progress_result["rows"] if unit else progress_result["province"]
     rules = _period_rules(parsed.code)
     sections = [
         _indicators_section(indicator_rows),
         _completeness_section(completeness_result),
-        _coverage_section(coverage_rows, level_rows),
+        _coverage_section(coverage_rows, level_rows, scheme),
         _dossiers_section(stats),
         _decision766_section(estimates),
         _ranking_section(estimates, stats),
@@ -73,7 +75,7 @@ def build_content(*, period, unit=None):
         "period_rules": rules,
         "sections": sections,
         "chart": _chart(indicator_rows),
-        "summary": _summary(indicator_rows, completeness_result, totals, coverage(on=parsed.end)[0]),
+        "summary": _summary(indicator_rows, completeness_result, totals, coverage(on=parsed.end, scheme=scheme)[0]),
     }
 
 
@@ -123,24 +125,60 @@ def _completeness_section(result):
     }
 
 
-def _coverage_section(by_department, by_level):
+# The figures only some schemes have, as extra columns of the coverage section.
+SCHEME_COLUMNS = [
+    ("level_3_4_share", _lazy("Tỷ lệ mức độ 3–4 (%)"), "percent"),
+    ("level_4_share", _lazy("Tỷ lệ mức độ 4 (%)"), "percent"),
+    ("partial_with_reason", _lazy("Một phần có lý do pháp lý"), "int"),
+    ("proactive_total", _lazy("Dịch vụ chủ động (mức 1–4)"), "int"),
+    ("carried_over", _lazy("Còn ghi theo hệ thống cũ"), "int"),
+]
+
+SCHEME_KEYS = {key for key, _title, _kind in SCHEME_COLUMNS}
+
+
+def _coverage_row(group, name, row):
+    figures = dict(row["by_scheme"])
+    if "proactive" in figures:
+        figures["proactive_total"] = sum(figures.pop("proactive").values())
+    figures = {key: value for key, value in figures.items() if key in SCHEME_KEYS}
+    return {"group": group, "name": name, "procedures": row["procedures"], "online": row["online"],
+            "full_online": row["full_online"], "online_share": row["online_share"],
+            "full_online_share": row["full_online_share"], **figures}
+
+
+def _coverage_section(by_department, by_level, scheme):
     level_names = {"province": _("Cấp tỉnh"), "district": _("Cấp huyện"), "commune": _("Cấp xã")}
-    rows = [{"group": _("Cơ quan"), "name": row["procedure__department__name"], "procedures": row["procedures"],
-             "online": row["online"], "full_online": row["full_online"], "online_share": row["online_share"],
-             "full_online_share": row["full_online_share"]} for row in by_department]
-    rows += [{"group": _("Cấp thực hiện"), "name": level_names[row["level"]], "procedures": row["procedures"],
-              "online": row["online"], "full_online": row["full_online"], "online_share": row["online_share"],
-              "full_online_share": row["full_online_share"]} for row in by_level]
+    rows = [_coverage_row(_("Cơ quan"), row["procedure__department__name"], row) for row in by_department]
+    rows += [_coverage_row(_("Cấp thực hiện"), level_names[row["level"]], row) for row in by_level]
+    present = set(_scheme_columns(scheme))
     return {
         "key": "coverage", "title": _("Thủ tục hành chính cung cấp trực tuyến"),
+        "scheme": {"code": scheme.code, "name": scheme.name} if scheme else None,
         "columns": [
             column("group", _("Theo")), column("name", _("Cơ quan / cấp")), column("procedures", _("Số TTHC"), "int"),
             column("online", _("Có DVCTT"), "int"), column("full_online", _("Toàn trình"), "int"),
             column("online_share", _("Tỷ lệ có DVCTT (%)"), "percent"),
             column("full_online_share", _("Tỷ lệ toàn trình (%)"), "percent"),
+            *[column(key, str(title), kind) for key, title, kind in SCHEME_COLUMNS if key in present],
         ],
         "rows": rows,
+        "note": (_("Mức độ theo %(scheme)s (%(code)s).") % {"scheme": scheme.name, "code": scheme.code}
+                 if scheme else ""),
     }
+
+
+def _scheme_columns(scheme):
+    """Return the extra columns the scheme's own figures fill (the same for every row of the section)."""
+    allowed = scheme.levels if scheme else {}
+    keys = ["carried_over"]
+    if "legacy_level" in allowed:
+        keys += ["level_3_4_share", "level_4_share"]
+    if allowed.get("reason_required_for"):
+        keys.append("partial_with_reason")
+    if allowed.get("proactive_level"):
+        keys.append("proactive_total")
+    return keys
 
 
 DOSSIER_COLUMNS = [
@@ -164,17 +202,26 @@ def _dossiers_section(stats):
 
 
 def _decision766_section(estimates):
-    components = list(dict.fromkeys(rule.component for rule in Score766Rule.objects.order_by("component")))
-    names = dict(Score766Rule._meta.get_field("component").choices)
+    rule_set = estimates[0]["rule_set"] if estimates else None
+    components = rule_set["estimated"] if rule_set else []
+    names = dict(Component766.choices)
     return {
         "key": "decision766", "title": _("Ước tính điểm thành phần theo Quyết định 766/QĐ-TTg"),
+        "rule_set": None if rule_set is None else {key: rule_set[key] for key in ("code", "name", "source")},
         "columns": [column("unit", _("Mã đơn vị")), column("name", _("Đơn vị")),
                     *[column(c, str(names.get(c, c)), "number") for c in components],
-                    column("total", _("Tổng (ước tính)"), "number"), column("max_total", _("Tối đa"), "number")],
+                    column("total", _("Tổng (ước tính)"), "number"), column("max_total", _("Tối đa"), "number"),
+                    column("official", _("Điểm chính thức"), "number"),
+                    column("official_on", _("Ngày công bố")),
+                    column("difference", _("Chênh lệch (chính thức − ước tính)"), "number")],
         "rows": [{"unit": e["unit"], "name": e["unit_name"],
                   **{c: e["components"].get(c, {}).get("points") for c in components},
-                  "total": e["total"], "max_total": e["max_total"]} for e in estimates],
-        "note": _("Điểm ước tính theo quy tắc cấu hình trong cổng, không phải kết quả chính thức."),
+                  "total": e["total"], "max_total": e["max_total"],
+                  "official": e["official"]["total"] if e["official"] else None,
+                  "official_on": e["official"]["published_on"].isoformat() if e["official"] else None,
+                  "difference": e["difference"]} for e in estimates],
+        "note": (_("Điểm ước tính theo quy tắc cấu hình trong cổng, không phải kết quả chính thức.")
+                 + (" " + _("Bộ quy tắc: %(name)s (%(source)s).") % rule_set if rule_set else "")),
     }
 
 
@@ -184,9 +231,13 @@ def _ranking_section(estimates, stats):
     return {
         "key": "ranking", "title": _("Xếp hạng đơn vị"),
         "columns": [column("rank", _("Hạng"), "int"), column("unit", _("Mã đơn vị")), column("name", _("Đơn vị")),
-                    column("total", _("Điểm ước tính"), "number"), column("received", _("Hồ sơ tiếp nhận"), "int")],
+                    column("total", _("Điểm ước tính"), "number"), column("received", _("Hồ sơ tiếp nhận"), "int"),
+                    column("official", _("Điểm chính thức"), "number"),
+                    column("difference", _("Chênh lệch (chính thức − ước tính)"), "number")],
         "rows": [{"rank": index, "unit": e["unit"], "name": e["unit_name"], "total": e["total"],
-                  "received": received.get(e["unit"], 0)} for index, e in enumerate(ranked, start=1)],
+                  "received": received.get(e["unit"], 0),
+                  "official": e["official"]["total"] if e.get("official") else None,
+                  "difference": e.get("difference")} for index, e in enumerate(ranked, start=1)],
     }
 
 
@@ -242,5 +293,10 @@ def _summary(indicator_rows, completeness_result, totals, catalogue):
         "completeness": completeness_result["totals"],
         "coverage": {"procedures": catalogue["procedures"], "online": catalogue["online"],
                      "full_online": catalogue["full_online"], "online_share": _float(catalogue["online_share"]),
-                     "full_online_share": _float(catalogue["full_online_share"])},
+                     "full_online_share": _float(catalogue["full_online_share"]),
+                     "scheme": catalogue["scheme"], "by_scheme": _jsonable_figures(catalogue["by_scheme"])},
     }
+
+
+def _jsonable_figures(figures):
+    return {key: (_float(value) if isinstance(value, Decimal) else value) for key, value in figures.items()}

@@ -205,6 +205,7 @@ def _headline(summary):
         "completeness": summary["completeness"],
         "completeness_width": share(summary["completeness"]["submitted"], summary["completeness"]["expected"]),
         "dossiers": summary["dossiers"],
+        "coverage": summary["coverage"],
     }
 
 

@@ -4,7 +4,8 @@ Catalogue edits go through `services.procedure_save`, dossier uploads through `i
 the admin translates input and shows results; the policy and the services decide.
 """
 
-from . import catalogue, dossiers, stats, uploads
+from . import catalogue, dossiers, official766, stats, uploads
 from .catalogue import ProcedureAdmin
 
-__all__ = ["ProcedureAdmin", "catalogue", "dossiers", "stats", "uploads"]  # importing them registers their admins
+# importing them registers their admins
+__all__ = ["ProcedureAdmin", "catalogue", "dossiers", "official766", "stats", "uploads"]

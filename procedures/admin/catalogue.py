@@ -14,8 +14,15 @@ from indicators.models import AuditChannel
 from kernel.admin import ReadOnlyInline
 from kernel.errors import ServiceError
 
-from ..models import ImplementingLevel, Procedure, ProcedureChange, ProcedureField, ProcedureLevelPeriod
-from ..services import CATALOGUE_FIELDS, procedure_save
+from ..models import (
+    ImplementingLevel,
+    LevelScheme,
+    Procedure,
+    ProcedureChange,
+    ProcedureField,
+    ProcedureLevelPeriod,
+)
+from ..services import CATALOGUE_FIELDS, ensure_level_allowed, level_scheme_for, procedure_save
 
 
 class HistoryInline(ReadOnlyInline):
@@ -83,6 +90,11 @@ class ProcedureForm(forms.ModelForm):
         help_text=_("Chỉ dùng khi đổi mức độ dịch vụ công trực tuyến; để trống là hôm nay."),
     )
 
+    level_scheme = forms.ModelChoiceField(
+        label=_("hệ thống mức độ"), queryset=LevelScheme.objects.all(), required=False, to_field_name="code",
+        help_text=_("Để trống là hệ thống có hiệu lực vào ngày của mức độ."),
+    )
+
     class Meta:
         model = Procedure
         fields = ["code", *CATALOGUE_FIELDS]
@@ -93,12 +105,45 @@ class ProcedureForm(forms.ModelForm):
             raise forms.ValidationError(_("Ngày đổi mức độ không được sau hôm nay."))
         return on
 
+    def clean(self):
+        """Ask the service's scheme rules here too, so a refused level is a form error on its field."""
+        data = super().clean()
+        level_fields = {"online_level", "legacy_level", "partial_reason", "proactive_level", "level_scheme"}
+        if self.instance.pk is not None and not level_fields & set(self.changed_data):
+            return data  # the level is left alone: its period stays under its own scheme
+        day = data.get("level_changed_on") or timezone.localdate()
+        if self.instance.pk is None and data.get("active_from"):
+            day = data["active_from"]
+        probe = Procedure(**{name: data.get(name) for name in ("online_level", "legacy_level", "proactive_level")},
+                          partial_reason=data.get("partial_reason") or "")
+        try:
+            ensure_level_allowed(scheme=level_scheme_for(day=day, named=data.get("level_scheme")), procedure=probe)
+        except ServiceError as error:
+            self.add_error(error.field if error.field in self.fields else None, error.message)
+        return data
+
 
 class LevelPeriodInline(HistoryInline):
     model = ProcedureLevelPeriod
     verbose_name_plural = _("lịch sử mức độ")
-    fields = readonly_fields = ["level", "legacy", "valid_from_column", "valid_to_column"]
+    fields = readonly_fields = ["scheme_column", "level", "legacy", "reason", "proactive", "valid_from_column",
+                                "valid_to_column"]
     ordering = ["valid_from"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("scheme")
+
+    @admin.display(description=_("hệ thống mức độ"))
+    def scheme_column(self, obj):
+        return obj.scheme.code if obj.scheme else "—"
+
+    @admin.display(description=_("lý do pháp lý (một phần)"))
+    def reason(self, obj):
+        return obj.partial_reason or "—"
+
+    @admin.display(description=_("dịch vụ chủ động"))
+    def proactive(self, obj):
+        return obj.proactive_level or "—"
 
     @admin.display(description=_("mức độ"))
     def level(self, obj):
@@ -184,7 +229,8 @@ class ProcedureAdmin(admin.ModelAdmin):
 
     def get_fieldsets(self, request, obj=None):
         service = [_("Dịch vụ công trực tuyến"), {"fields": [
-            "online_level", "full_online", "legacy_level", "eligible_full_online", "mobile", "on_national_portal"]}]
+            "online_level", "level_scheme", "full_online", "partial_reason", "proactive_level", "legacy_level",
+            "eligible_full_online", "mobile", "on_national_portal"]}]
         if obj is not None and self.has_change_permission(request, obj):
             service[1]["fields"].insert(1, "level_changed_on")
         return [
@@ -223,7 +269,8 @@ class ProcedureAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         procedure_save(procedure=obj, actor=Actor.from_request(request), channel=AuditChannel.ADMIN,
-                       level_changed_on=form.cleaned_data.get("level_changed_on"))
+                       level_changed_on=form.cleaned_data.get("level_changed_on"),
+                       scheme=form.cleaned_data.get("level_scheme"))
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:

@@ -48,6 +48,11 @@ class DossierMonthStatAdmin(ReadOnlyAdmin):
 class Score766RuleAdmin(CatalogueAdmin):
     """Estimate rules for Decision 766/QĐ-TTg: data an administrator can adjust, not code."""
 
-    list_display = ["component", "metric", "max_points", "full_at", "note"]
-    list_filter = ["component"]
-    ordering = ["component", "metric"]
+    list_display = ["rule_set", "component", "metric", "max_points", "full_at", "note"]
+    list_filter = ["rule_set", "component"]
+    ordering = ["rule_set__valid_from", "component", "metric"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A rule belongs to its dated rule set; it is adjusted there, never moved to another one.
+        readonly = list(super().get_readonly_fields(request, obj))
+        return [*readonly, "rule_set"] if obj is not None else readonly

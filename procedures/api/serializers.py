@@ -95,8 +95,9 @@ class ProcedureSerializer(serializers.ModelSerializer):
     class Meta:
         model = Procedure
         fields = ["code", "name", "field", "levels", "department", "processing_time", "fee", "legal_basis",
-                  "publication_decision", "online_level", "full_online", "legacy_level", "eligible_full_online",
-                  "mobile", "on_national_portal", "active_from", "abolished_on", "version"]
+                  "publication_decision", "online_level", "full_online", "legacy_level", "partial_reason",
+                  "proactive_level", "eligible_full_online", "mobile", "on_national_portal", "active_from",
+                  "abolished_on", "version"]
         read_only_fields = fields
 
 
@@ -117,6 +118,10 @@ class ProcedureWriteSerializer(serializers.Serializer):
     publication_decision = serializers.CharField(max_length=255, required=False, allow_blank=True)
     online_level = serializers.ChoiceField(choices=OnlineLevel.choices, required=False)
     legacy_level = serializers.IntegerField(min_value=1, max_value=4, required=False, allow_null=True)
+    partial_reason = serializers.CharField(required=False, allow_blank=True, max_length=4000, help_text=_(
+        "Lý do pháp lý đã công khai khi chỉ cung cấp một phần (bắt buộc theo Nghị định 224/2026)."))
+    proactive_level = serializers.IntegerField(min_value=1, max_value=4, required=False, allow_null=True,
+                                               help_text=_("Mức độ dịch vụ chủ động 1–4 (Nghị định 224/2026)."))
     eligible_full_online = serializers.BooleanField(required=False)
     mobile = serializers.BooleanField(required=False)
     on_national_portal = serializers.BooleanField(required=False)
@@ -125,6 +130,9 @@ class ProcedureWriteSerializer(serializers.Serializer):
     level_changed_on = serializers.DateField(
         required=False, allow_null=True, write_only=True,
         help_text=_("Ngày mức độ mới có hiệu lực (mặc định: hôm nay); giữ lịch sử mức độ cho các ngày đã qua."))
+    level_scheme = serializers.CharField(
+        required=False, allow_blank=True, write_only=True, max_length=20,
+        help_text=_("Mã hệ thống mức độ (43/2011, 42/2022, 224/2026); mặc định hệ thống có hiệu lực vào ngày đó."))
 
 
 class ProcedureUpdateSerializer(ProcedureWriteSerializer):
@@ -133,7 +141,7 @@ class ProcedureUpdateSerializer(ProcedureWriteSerializer):
     code = None
 
     def validate(self, attrs):
-        if not set(attrs) - {"level_changed_on"}:
+        if not set(attrs) - {"level_changed_on"}:  # a level_scheme alone re-records the level under it
             raise serializers.ValidationError(_("Không có gì để sửa: gửi ít nhất một trường của thủ tục."),
                                               code="empty")
         return attrs
@@ -168,11 +176,24 @@ class CoverageRowSerializer(serializers.Serializer):
     full_online = serializers.IntegerField(help_text=_("Số thủ tục toàn trình."))
     online_share = serializers.DecimalField(**PERCENT)
     full_online_share = serializers.DecimalField(**PERCENT)
+    by_scheme = serializers.DictField(help_text=_(
+        "Số liệu theo hệ thống của ngày đó: 43/2011 — level_3_4, level_4 và tỷ lệ; 224/2026 — partial_with_reason, "
+        "proactive (số thủ tục theo mức 1–4); carried_over — số thủ tục còn ghi theo hệ thống cũ."))
+
+
+class SchemeSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text=_("Mã hệ thống mức độ: 43/2011, 42/2022 hoặc 224/2026."))
+    name = serializers.CharField()
+    legal_basis = serializers.CharField()
+    valid_from = serializers.DateField()
+    valid_to = serializers.DateField(allow_null=True)
 
 
 class CoverageSerializer(serializers.Serializer):
     on = serializers.DateField()
     group_by = serializers.CharField()
+    scheme = SchemeSerializer(allow_null=True, help_text=_("Hệ thống mức độ có hiệu lực vào ngày đó; các số liệu "
+                                                           "tính theo hệ thống này."))
     rows = CoverageRowSerializer(many=True)
 
 
@@ -252,6 +273,48 @@ class DossierImportSummarySerializer(base.ImportSummarySerializer):
 
 class DossierImportRejectedSerializer(ApiErrorSerializer):
     summary = DossierImportSummarySerializer(required=False)
+
+
+class OfficialScoreRowSerializer(serializers.Serializer):
+    """One official Decision 766 score (documents the shape; rows are checked by the import service)."""
+
+    unit = serializers.CharField(help_text=_("Mã đơn vị."))
+    group = serializers.ChoiceField(choices=Component766.choices)
+    points = serializers.DecimalField(**POINTS)
+    published_on = serializers.DateField()
+    source = serializers.CharField(required=False)
+
+
+class OfficialScoresBodySerializer(serializers.Serializer):
+    source = serializers.CharField(required=False)
+    scores = OfficialScoreRowSerializer(many=True)
+
+
+class OfficialScoresFileSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text=_("Tệp CSV hoặc XLSX: unit, group, points, published_on, source."))
+    source = serializers.CharField(required=False)
+
+
+class OfficialScoresSummarySerializer(serializers.Serializer):
+    status = serializers.CharField()
+    rows = serializers.IntegerField()
+    saved = serializers.IntegerField()
+
+
+class OfficialScoreErrorSerializer(serializers.Serializer):
+    row = serializers.IntegerField()
+    field = serializers.CharField(allow_null=True)
+    message = serializers.CharField()
+    message_en = serializers.CharField()
+
+
+class OfficialScoresRejectionSerializer(serializers.Serializer):
+    rows = serializers.IntegerField()
+    errors = OfficialScoreErrorSerializer(many=True)
+
+
+class OfficialScoresRejectedSerializer(ApiErrorSerializer):
+    summary = OfficialScoresRejectionSerializer(required=False)
 
 
 # --- statistics -----------------------------------------------------------------------------------
@@ -427,13 +490,31 @@ class Component766Serializer(serializers.Serializer):
                                     help_text=_("Các tỷ lệ (%) dùng để chấm điểm; null khi không có số liệu."))
 
 
+class RuleSet766Serializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    source = serializers.CharField()
+    groups = serializers.DictField(child=serializers.IntegerField(), help_text=_("Các nhóm và điểm tối đa."))
+
+
+class Official766Serializer(serializers.Serializer):
+    groups = serializers.DictField(child=serializers.DecimalField(**POINTS))
+    total = serializers.DecimalField(**POINTS)
+    published_on = serializers.DateField()
+    source = serializers.CharField()
+
+
 class Estimate766Serializer(serializers.Serializer):
     unit = serializers.CharField()
     unit_name = serializers.CharField()
     estimate = serializers.BooleanField(help_text=_("Luôn đúng: điểm ước tính, không phải điểm chính thức."))
+    rule_set = RuleSet766Serializer(allow_null=True, help_text=_("Bộ quy tắc có hiệu lực cho kỳ này."))
     total = serializers.DecimalField(**POINTS)
     max_total = serializers.DecimalField(**POINTS)
     components = Component766Serializer(many=True)
+    official = Official766Serializer(allow_null=True, help_text=_("Điểm chính thức Cổng DVC quốc gia đã công bố "
+                                                                  "gần nhất cho kỳ; null khi chưa nhập."))
+    difference = serializers.DecimalField(**POINTS, allow_null=True, help_text=_("Chính thức − ước tính."))
 
 
 class Decision766Serializer(serializers.Serializer):

@@ -28,13 +28,28 @@ from indicators.models import AuditChannel
 from kernel.api.serializers import ERROR_RESPONSES as ERRORS
 from kernel.api.serializers import ApiErrorSerializer
 from kernel.errors import ServiceError, TooLarge, UnsupportedFormat
+from kernel.tabular import read_csv_rows, read_upload_rows
 
 from ..dvcqg import SHAPE as DVCQG
 from ..filters import DossierFilter, ProcedureFilter
 from ..ingest import default_source, dossiers_import, rows_from_csv
-from ..models import Component766, ImplementingLevel, Procedure
-from ..selectors import COVERAGE_GROUPS, GROUPS, coverage, decision766_estimates, dossiers_visible_to, procedure_stats
-from ..services import ensure_may_add_procedures, procedure_save
+from ..models import Component766, ImplementingLevel, LevelScheme, Procedure
+from ..selectors import (
+    COVERAGE_GROUPS,
+    GROUPS,
+    coverage,
+    decision766_estimates,
+    dossiers_visible_to,
+    procedure_stats,
+    with_official_scores,
+)
+from ..services import (
+    MAX_OFFICIAL_ROWS,
+    OFFICIAL_COLUMNS,
+    ensure_may_add_procedures,
+    official_scores_import,
+    procedure_save,
+)
 from . import serializers as s
 
 API = AuditChannel.API
@@ -81,18 +96,19 @@ class ProcedureViewSet(ActorMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
     def create(self, request, *args, **kwargs):
         ensure_may_add_procedures(actor=self.actor)  # refused before the body is read, as the admin refuses the page
         data = self.valid(s.ProcedureWriteSerializer, request.data)
-        changed_on = data.pop("level_changed_on", None)
+        changed_on, scheme = data.pop("level_changed_on", None), data.pop("level_scheme", None)
         procedure = procedure_save(procedure=Procedure(**data), actor=self.actor, channel=API,
-                                   level_changed_on=changed_on)
+                                   level_changed_on=changed_on, scheme=scheme)
         return Response(self.get_serializer(procedure).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):
         procedure = self.get_object()
         changes = self.valid(s.ProcedureUpdateSerializer, request.data, partial=True)
-        changed_on = changes.pop("level_changed_on", None)
+        changed_on, scheme = changes.pop("level_changed_on", None), changes.pop("level_scheme", None)
         for name, value in changes.items():
             setattr(procedure, name, value)
-        procedure = procedure_save(procedure=procedure, actor=self.actor, channel=API, level_changed_on=changed_on)
+        procedure = procedure_save(procedure=procedure, actor=self.actor, channel=API, level_changed_on=changed_on,
+                                   scheme=scheme)
         return Response(self.get_serializer(procedure).data)
 
     @extend_schema(summary="Lịch sử thay đổi của thủ tục", parameters=[PROCEDURE_CODE],
@@ -112,7 +128,8 @@ class ProcedureViewSet(ActorMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
         rows = coverage(on=on, group_by=group_by, department=query.get("department"))
         for row in rows:
             row["group"] = _coverage_group(row, group_by)
-        return Response(s.CoverageSerializer({"on": on, "group_by": group_by, "rows": rows}).data)
+        scheme = LevelScheme.on(on)
+        return Response(s.CoverageSerializer({"on": on, "group_by": group_by, "scheme": scheme, "rows": rows}).data)
 
 
 def _coverage_group(row, group_by):
@@ -309,7 +326,8 @@ class Decision766View(ActorMixin, APIView):
     def get(self, request):
         query = self.valid(s.Decision766QuerySerializer, request.query_params)
         period = query["period"]
-        estimates = decision766_estimates(actor=self.actor, period=period, unit=query.get("unit"))
+        estimates = with_official_scores(decision766_estimates(actor=self.actor, period=period,
+                                                               unit=query.get("unit")), period)
         for estimate in estimates:
             estimate["components"] = [
                 {"component": name, "label": str(Component766(name).label), **parts}
@@ -317,3 +335,54 @@ class Decision766View(ActorMixin, APIView):
             ]
         return Response(s.Decision766Serializer({"period": period.code, "note": ESTIMATE_NOTE, "rows": estimates}).data)
 
+
+OFFICIAL_FORMATS = _("Định dạng không được hỗ trợ: gửi JSON (application/json), CSV (text/csv) hoặc tệp CSV/XLSX "
+                     "(multipart/form-data, trường “file”).")
+
+
+class Official766ImportView(ActorMixin, APIView):
+    """Import the scores the National Public Service Portal published: all rows or none."""
+
+    api_resource = ApiResource.PROCEDURE_STATS
+    parser_classes = [JsonBytesParser, CsvBytesParser, SizeCheckedMultiPartParser]
+    permission_classes = [*api_settings.DEFAULT_PERMISSION_CLASSES, SourceDataPushPermission]
+
+    @extend_schema(
+        summary="Nhập điểm chính thức QĐ 766 (Cổng DVC quốc gia)",
+        request={"application/json": s.OfficialScoresBodySerializer, "text/csv": OpenApiTypes.STR,
+                 "multipart/form-data": s.OfficialScoresFileSerializer},
+        responses={200: s.OfficialScoresSummarySerializer, 400: s.OfficialScoresRejectedSerializer,
+                   401: ApiErrorSerializer, 403: ApiErrorSerializer, 413: ApiErrorSerializer,
+                   415: ApiErrorSerializer},
+    )
+    def post(self, request):
+        rows, source = _official_rows(request)
+        summary = official_scores_import(rows=rows, source=source or request.query_params.get("source", ""),
+                                         actor=self.actor, channel=API)
+        return Response(summary)
+
+
+def _official_rows(request):
+    """Read JSON ({"source", "scores": [...]} or a list), a CSV body, or a CSV/XLSX file in "file"."""
+    try:
+        data = request.data
+    except UnsupportedMediaType:
+        raise UnsupportedFormat(OFFICIAL_FORMATS) from None
+    media_type = (request.content_type or "").split(";")[0].strip().lower()
+    raw = data if isinstance(data, bytes) else b""
+    if media_type == JsonBytesParser.media_type:
+        try:
+            body = json.loads(raw.decode("utf-8-sig") or "null")
+        except (ValueError, RecursionError):
+            raise ServiceError(_("JSON không hợp lệ."), code="parse_error") from None
+        if isinstance(body, dict):
+            return body.get("scores"), str(body.get("source") or "")
+        return body, ""
+    if media_type == CsvBytesParser.media_type:
+        return read_csv_rows(raw, required=OFFICIAL_COLUMNS, max_rows=MAX_OFFICIAL_ROWS), ""
+    if media_type == "multipart/form-data":
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise ServiceError(_("Hãy gửi tệp CSV hoặc XLSX trong trường “file”."), field="file")
+        return read_upload_rows(upload, required=OFFICIAL_COLUMNS, max_rows=MAX_OFFICIAL_ROWS), data.get("source")
+    raise UnsupportedFormat(OFFICIAL_FORMATS)

@@ -59,6 +59,9 @@ BAD_NEW_PROCEDURE = json.dumps({
     "active_from": "2021-01-01",
 })
 RENAME = json.dumps({"name": "Thủ tục đã đổi tên"})
+# One official Decision 766 score; importing it again replaces it, so the order of the roles does not matter.
+OFFICIAL_SCORE = json.dumps({"source": "Cổng Dịch vụ công quốc gia", "scores": [
+    {"unit": "A", "group": "satisfaction", "points": 17, "published_on": "2026-10-01"}]})
 ROLE_PEOPLE_ONLY = {"staff_a": 403, "staff_b": 403, "reviewer": 403}
 
 PROCEDURE_API_ROWS = [
@@ -95,4 +98,7 @@ PROCEDURE_API_ROWS = [
     Row("GET", "/api/v1/procedure-stats/decision-766/?period=2023", everyone(200, anonymous=401)),
     Row("GET", "/api/v1/procedure-stats/decision-766/?period=2023&unit=B",
         everyone(200, anonymous=401, staff_a=404, system=404)),
+    # Official scores: written by administrators and external-system keys only.
+    Row("POST", "/api/v1/procedure-stats/decision-766/official/import/",
+        everyone(200, anonymous=401, **ROLE_PEOPLE_ONLY), body=OFFICIAL_SCORE),
 ]

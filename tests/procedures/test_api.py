@@ -499,8 +499,11 @@ def test_level_change_is_dated_and_coverage_is_right_today_and_in_the_past(cast,
     reader = client_as("staff_b")
     today = reader.get("/api/v1/procedures/coverage/").json()
     assert today["on"] == timezone.localdate().isoformat()
-    assert today["rows"] == [{"group": None, "procedures": 3, "online": 3, "full_online": 2, "online_share": 100.0,
-                              "full_online_share": 66.67}]
+    # Since Decree 224/2026 each row also carries its scheme's own figures (`by_scheme`); the shared ones stay.
+    assert [{k: v for k, v in row.items() if k != "by_scheme"} for row in today["rows"]] == [
+        {"group": None, "procedures": 3, "online": 3, "full_online": 2, "online_share": 100.0,
+         "full_online_share": 66.67}]
+    assert today["scheme"]["code"] == "224/2026" and today["rows"][0]["by_scheme"]["carried_over"] == 3
     past = reader.get("/api/v1/procedures/coverage/", {"on": "2022-01-01"}).json()["rows"][0]
     assert (past["online"], past["full_online"], str(past["online_share"]), str(past["full_online_share"])) == (
         2, 1, "66.67", "33.33")

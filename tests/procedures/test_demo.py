@@ -152,3 +152,16 @@ def test_demo_key_works_through_the_api(seeded):
              "e_result": row.e_result}
     pushed = client.post(f"/api/v1/dossiers/import/?source={demo.SOURCE}", {"dossiers": [again]}, format="json")
     assert pushed.status_code == 200 and pushed.json()["counts"]["unchanged"] == 1  # re-sending is harmless
+
+
+def test_demo_levels_have_history_under_all_three_schemes(seeded):
+    schemes = set(ProcedureLevelPeriod.objects.values_list("scheme__code", flat=True))
+    assert schemes == {"43/2011", "42/2022", "224/2026"}
+    for period in ProcedureLevelPeriod.objects.select_related("scheme"):
+        assert period.scheme.in_force_on(period.valid_from), period
+    [in_2022] = coverage(on=date(2022, 1, 1))
+    assert in_2022["scheme"]["code"] == "43/2011" and in_2022["by_scheme"]["level_3_4"] > 0
+    [now] = coverage(on=date(2026, 12, 1))
+    assert now["scheme"]["code"] == "224/2026" and now["by_scheme"]["carried_over"] == 0
+    assert now["by_scheme"]["partial_with_reason"] == now["online"] - now["full_online"] > 0
+    assert sum(now["by_scheme"]["proactive"].values()) > 0

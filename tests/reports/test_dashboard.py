@@ -213,7 +213,7 @@ def dashboard_queries(client, **params):
     return len(queries)
 
 
-# The province dashboard of a reviewer, whatever the number of units (32 today):
+# The province dashboard of a reviewer, whatever the number of units (34 today):
 #  1 session, 2 user, 3 the user's groups (role), 4 units to choose from, 5 years with approved values,
 #  6–7 the user's and groups' permissions (admin site);
 #  the report content: 8 indicators, 9 units in the period, 10 latest approved values, 11 targets,
@@ -223,10 +223,13 @@ def dashboard_queries(client, **params):
 #  24 Decision 766 components, 25 catalogue coverage;
 #  26 indicators by code, 27 units by code, 28–29 dossiers and overdue by month (the trend),
 #  30 the review queue count (the indicators' work links),
-#  31 the regimes the indicators report under, 32 the working-day changes (the period's dates and deadline).
+#  31 the regimes the indicators report under, 32 the working-day changes (the period's dates and deadline),
+#  33 the online level scheme in force at the period's end (Decree 43/2011, 42/2022 or 224/2026),
+#  34 the Decision 766 rule set in force for the period; 20 is now its rules, and 24 (the components) is gone
+#  for the official scores published for the units, shown beside the estimates.
 # The report content belongs to other modules and may get leaner: the budget is a ceiling, the two
 # sizes must match exactly.
-PROVINCE_QUERIES = 32
+PROVINCE_QUERIES = 34
 
 
 def test_dashboard_queries_do_not_grow_with_the_number_of_units(cast, fibre):
