@@ -40,7 +40,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('departments', '0004_verbose_names'),
-        ('procedures', '0005_dossier_as_sources_say'),
+        ('procedures', '0006_day_stats'),
     ]
 
     operations = [
