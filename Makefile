@@ -6,7 +6,7 @@ PORT ?= 8000
 DEMO_PASSWORD ?= dxportal-demo
 PYTEST_ARGS ?=
 
-.PHONY: run test install translations messages migrate lint check-deploy clean
+.PHONY: run test install translations messages migrate migrations lint check-deploy clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,12 @@ translations: install
 # Re-extract the portal's strings after changing them (needs GNU gettext, like Django's makemessages).
 messages: install
 	$(BIN)/python manage.py makemessages -l en --ignore=.venv --ignore=tests --ignore=bench
+
+# New migrations, formatted so that `make lint` (ruff over every file, migrations included) passes.
+migrations: install
+	$(BIN)/python manage.py makemigrations
+	$(BIN)/ruff format $$(ls -d */migrations)
+	$(BIN)/ruff check --fix --select I $$(ls -d */migrations)
 
 migrate: install
 	$(BIN)/python manage.py migrate --no-input

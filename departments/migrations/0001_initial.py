@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,66 +15,175 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Unit',
+            name="Unit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(help_text='Mã định danh của đơn vị, ví dụ T36-STTTT.', max_length=40, unique=True, verbose_name='mã')),
-                ('name', models.CharField(max_length=255, verbose_name='tên')),
-                ('name_en', models.CharField(blank=True, max_length=255, verbose_name='tên tiếng Anh')),
-                ('kind', models.CharField(choices=[('province', 'Tỉnh, thành phố'), ('department', 'Sở, ban, ngành'), ('agency', 'Cơ quan, đơn vị trực thuộc'), ('district', 'Huyện, thành phố thuộc tỉnh'), ('commune', 'Xã, phường, thị trấn')], max_length=20, verbose_name='loại')),
-                ('valid_from', models.DateField(default=django.utils.timezone.localdate, verbose_name='hiệu lực từ')),
-                ('valid_to', models.DateField(blank=True, null=True, verbose_name='hiệu lực đến')),
-                ('path', models.CharField(db_index=True, editable=False, max_length=1000)),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='departments.unit', verbose_name='đơn vị cấp trên')),
-                ('successor', models.ForeignKey(blank=True, help_text='Đơn vị tiếp nhận dữ liệu khi đơn vị này sáp nhập hoặc giải thể.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='predecessors', to='departments.unit', verbose_name='đơn vị kế thừa')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "code",
+                    models.CharField(
+                        help_text="Mã định danh của đơn vị, ví dụ T36-STTTT.",
+                        max_length=40,
+                        unique=True,
+                        verbose_name="mã",
+                    ),
+                ),
+                ("name", models.CharField(max_length=255, verbose_name="tên")),
+                ("name_en", models.CharField(blank=True, max_length=255, verbose_name="tên tiếng Anh")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("province", "Tỉnh, thành phố"),
+                            ("department", "Sở, ban, ngành"),
+                            ("agency", "Cơ quan, đơn vị trực thuộc"),
+                            ("district", "Huyện, thành phố thuộc tỉnh"),
+                            ("commune", "Xã, phường, thị trấn"),
+                        ],
+                        max_length=20,
+                        verbose_name="loại",
+                    ),
+                ),
+                ("valid_from", models.DateField(default=django.utils.timezone.localdate, verbose_name="hiệu lực từ")),
+                ("valid_to", models.DateField(blank=True, null=True, verbose_name="hiệu lực đến")),
+                ("path", models.CharField(db_index=True, editable=False, max_length=1000)),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="departments.unit",
+                        verbose_name="đơn vị cấp trên",
+                    ),
+                ),
+                (
+                    "successor",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Đơn vị tiếp nhận dữ liệu khi đơn vị này sáp nhập hoặc giải thể.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="predecessors",
+                        to="departments.unit",
+                        verbose_name="đơn vị kế thừa",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'đơn vị',
-                'verbose_name_plural': 'đơn vị',
-                'ordering': ['path'],
+                "verbose_name": "đơn vị",
+                "verbose_name_plural": "đơn vị",
+                "ordering": ["path"],
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL, verbose_name='người dùng')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='departments.unit', verbose_name='đơn vị')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="người dùng",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="departments.unit",
+                        verbose_name="đơn vị",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'thành viên đơn vị',
-                'verbose_name_plural': 'thành viên đơn vị',
+                "verbose_name": "thành viên đơn vị",
+                "verbose_name_plural": "thành viên đơn vị",
             },
         ),
         migrations.CreateModel(
-            name='ApiKey',
+            name="ApiKey",
             fields=[
-                ('id', models.CharField(editable=False, max_length=150, primary_key=True, serialize=False, unique=True)),
-                ('prefix', models.CharField(editable=False, max_length=8, unique=True)),
-                ('hashed_key', models.CharField(editable=False, max_length=150)),
-                ('created', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('name', models.CharField(default=None, help_text='A free-form name for the API key. Need not be unique. 50 characters max.', max_length=50)),
-                ('revoked', models.BooleanField(blank=True, default=False, help_text='If the API key is revoked, clients cannot use it anymore. (This cannot be undone.)')),
-                ('expiry_date', models.DateTimeField(blank=True, help_text='Once API key expires, clients cannot use it anymore.', null=True, verbose_name='Expires')),
-                ('scopes', models.JSONField(blank=True, default=list, verbose_name='quyền')),
-                ('last_used_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='lần dùng gần nhất')),
-                ('service_account', models.ForeignKey(help_text='Nhật ký kiểm toán ghi tên hệ thống qua tài khoản này.', on_delete=django.db.models.deletion.PROTECT, related_name='api_keys', to=settings.AUTH_USER_MODEL, verbose_name='tài khoản hệ thống')),
-                ('units', models.ManyToManyField(blank=True, help_text='Khóa chỉ đọc, ghi dữ liệu của các đơn vị này và đơn vị cấp dưới.', related_name='api_keys', to='departments.unit', verbose_name='đơn vị được phép')),
+                (
+                    "id",
+                    models.CharField(editable=False, max_length=150, primary_key=True, serialize=False, unique=True),
+                ),
+                ("prefix", models.CharField(editable=False, max_length=8, unique=True)),
+                ("hashed_key", models.CharField(editable=False, max_length=150)),
+                ("created", models.DateTimeField(auto_now_add=True, db_index=True)),
+                (
+                    "name",
+                    models.CharField(
+                        default=None,
+                        help_text="A free-form name for the API key. Need not be unique. 50 characters max.",
+                        max_length=50,
+                    ),
+                ),
+                (
+                    "revoked",
+                    models.BooleanField(
+                        blank=True,
+                        default=False,
+                        help_text="If the API key is revoked, clients cannot use it anymore. (This cannot be undone.)",
+                    ),
+                ),
+                (
+                    "expiry_date",
+                    models.DateTimeField(
+                        blank=True,
+                        help_text="Once API key expires, clients cannot use it anymore.",
+                        null=True,
+                        verbose_name="Expires",
+                    ),
+                ),
+                ("scopes", models.JSONField(blank=True, default=list, verbose_name="quyền")),
+                (
+                    "last_used_at",
+                    models.DateTimeField(blank=True, editable=False, null=True, verbose_name="lần dùng gần nhất"),
+                ),
+                (
+                    "service_account",
+                    models.ForeignKey(
+                        help_text="Nhật ký kiểm toán ghi tên hệ thống qua tài khoản này.",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="api_keys",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="tài khoản hệ thống",
+                    ),
+                ),
+                (
+                    "units",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Khóa chỉ đọc, ghi dữ liệu của các đơn vị này và đơn vị cấp dưới.",
+                        related_name="api_keys",
+                        to="departments.unit",
+                        verbose_name="đơn vị được phép",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'khóa API',
-                'verbose_name_plural': 'khóa API',
-                'ordering': ('-created',),
-                'abstract': False,
+                "verbose_name": "khóa API",
+                "verbose_name_plural": "khóa API",
+                "ordering": ("-created",),
+                "abstract": False,
             },
         ),
         migrations.AddConstraint(
-            model_name='unit',
-            constraint=models.CheckConstraint(condition=models.Q(('valid_to__isnull', True), ('valid_to__gte', models.F('valid_from')), _connector='OR'), name='unit_valid_to_after_valid_from'),
+            model_name="unit",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("valid_to__isnull", True), ("valid_to__gte", models.F("valid_from")), _connector="OR"
+                ),
+                name="unit_valid_to_after_valid_from",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.UniqueConstraint(fields=('user', 'unit'), name='membership_unique_user_unit'),
+            model_name="membership",
+            constraint=models.UniqueConstraint(fields=("user", "unit"), name="membership_unique_user_unit"),
         ),
     ]

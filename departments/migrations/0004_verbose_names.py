@@ -4,50 +4,58 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('departments', '0003_api_key_sources'),
+        ("departments", "0003_api_key_sources"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='apikey',
-            name='created',
-            field=models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='tạo lúc'),
+            model_name="apikey",
+            name="created",
+            field=models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="tạo lúc"),
         ),
         migrations.AlterField(
-            model_name='apikey',
-            name='expiry_date',
-            field=models.DateTimeField(blank=True, help_text='Sau ngày hết hạn, khóa không dùng được nữa.', null=True, verbose_name='hết hạn'),
+            model_name="apikey",
+            name="expiry_date",
+            field=models.DateTimeField(
+                blank=True, help_text="Sau ngày hết hạn, khóa không dùng được nữa.", null=True, verbose_name="hết hạn"
+            ),
         ),
         migrations.AlterField(
-            model_name='apikey',
-            name='hashed_key',
-            field=models.CharField(editable=False, max_length=150, verbose_name='mã băm của khóa'),
+            model_name="apikey",
+            name="hashed_key",
+            field=models.CharField(editable=False, max_length=150, verbose_name="mã băm của khóa"),
         ),
         migrations.AlterField(
-            model_name='apikey',
-            name='name',
-            field=models.CharField(default=None, help_text='Tên gợi nhớ của khóa, tối đa 50 ký tự.', max_length=50, verbose_name='tên khóa'),
+            model_name="apikey",
+            name="name",
+            field=models.CharField(
+                default=None, help_text="Tên gợi nhớ của khóa, tối đa 50 ký tự.", max_length=50, verbose_name="tên khóa"
+            ),
         ),
         migrations.AlterField(
-            model_name='apikey',
-            name='prefix',
-            field=models.CharField(editable=False, max_length=8, unique=True, verbose_name='tiền tố'),
+            model_name="apikey",
+            name="prefix",
+            field=models.CharField(editable=False, max_length=8, unique=True, verbose_name="tiền tố"),
         ),
         migrations.AlterField(
-            model_name='apikey',
-            name='revoked',
-            field=models.BooleanField(blank=True, default=False, help_text='Khóa bị thu hồi không dùng được nữa (không thể hoàn tác).', verbose_name='đã thu hồi'),
+            model_name="apikey",
+            name="revoked",
+            field=models.BooleanField(
+                blank=True,
+                default=False,
+                help_text="Khóa bị thu hồi không dùng được nữa (không thể hoàn tác).",
+                verbose_name="đã thu hồi",
+            ),
         ),
         migrations.AlterField(
-            model_name='membership',
-            name='created_at',
-            field=models.DateTimeField(auto_now_add=True, verbose_name='tạo lúc'),
+            model_name="membership",
+            name="created_at",
+            field=models.DateTimeField(auto_now_add=True, verbose_name="tạo lúc"),
         ),
         migrations.AlterField(
-            model_name='unit',
-            name='path',
-            field=models.CharField(db_index=True, editable=False, max_length=1000, verbose_name='đường dẫn trong cây'),
+            model_name="unit",
+            name="path",
+            field=models.CharField(db_index=True, editable=False, max_length=1000, verbose_name="đường dẫn trong cây"),
         ),
     ]

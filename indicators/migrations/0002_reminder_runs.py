@@ -4,23 +4,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('indicators', '0001_initial'),
+        ("indicators", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ReminderRun',
+            name="ReminderRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField(unique=True)),
-                ('sent', models.PositiveIntegerField(default=0)),
-                ('at', models.DateTimeField(auto_now_add=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("day", models.DateField(unique=True)),
+                ("sent", models.PositiveIntegerField(default=0)),
+                ("at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'verbose_name': 'lần gửi nhắc hạn',
-                'verbose_name_plural': 'lần gửi nhắc hạn',
+                "verbose_name": "lần gửi nhắc hạn",
+                "verbose_name_plural": "lần gửi nhắc hạn",
             },
         ),
     ]

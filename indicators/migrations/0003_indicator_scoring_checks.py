@@ -5,23 +5,33 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('indicators', '0002_reminder_runs'),
+        ("indicators", "0002_reminder_runs"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='indicator',
-            name='max_points',
-            field=models.DecimalField(decimal_places=2, default=0, max_digits=8, validators=[django.core.validators.MinValueValidator(0)], verbose_name='điểm tối đa'),
+            model_name="indicator",
+            name="max_points",
+            field=models.DecimalField(
+                decimal_places=2,
+                default=0,
+                max_digits=8,
+                validators=[django.core.validators.MinValueValidator(0)],
+                verbose_name="điểm tối đa",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='indicator',
-            constraint=models.CheckConstraint(condition=models.Q(('scoring_rule__in', ['ratio', 'ratio_to_target', 'tiers', 'normalised'])), name='indicator_known_scoring_rule'),
+            model_name="indicator",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("scoring_rule__in", ["ratio", "ratio_to_target", "tiers", "normalised"])),
+                name="indicator_known_scoring_rule",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='indicator',
-            constraint=models.CheckConstraint(condition=models.Q(('max_points__gte', 0)), name='indicator_max_points_not_negative'),
+            model_name="indicator",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("max_points__gte", 0)), name="indicator_max_points_not_negative"
+            ),
         ),
     ]

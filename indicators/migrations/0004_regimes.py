@@ -5,9 +5,9 @@ regimes 0002), then the column becomes required. Values keep the dates stored wh
 """
 
 import django.db.models.deletion
-import indicators.models
 from django.db import migrations, models
 
+import indicators.models
 
 DEFAULT_REGIME = "bao-cao-cds-tinh"
 
@@ -25,42 +25,78 @@ def existing_frameworks_follow_the_dx_regime(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('indicators', '0003_indicator_scoring_checks'),
-        ('regimes', '0002_seed_regimes'),
+        ("indicators", "0003_indicator_scoring_checks"),
+        ("regimes", "0002_seed_regimes"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='framework',
-            name='regime',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='frameworks', to='regimes.regime'),
+            model_name="framework",
+            name="regime",
+            field=models.ForeignKey(
+                null=True, on_delete=django.db.models.deletion.PROTECT, related_name="frameworks", to="regimes.regime"
+            ),
         ),
         migrations.RunPython(existing_frameworks_follow_the_dx_regime, migrations.RunPython.noop),
         migrations.AlterField(
-            model_name='framework',
-            name='regime',
-            field=models.ForeignKey(default=indicators.models.default_regime_id, help_text='Chế độ báo cáo quyết định mỗi kỳ từ ngày nào đến ngày nào và hạn gửi (ngày làm việc).', on_delete=django.db.models.deletion.PROTECT, related_name='frameworks', to='regimes.regime', verbose_name='chế độ báo cáo'),
+            model_name="framework",
+            name="regime",
+            field=models.ForeignKey(
+                default=indicators.models.default_regime_id,
+                help_text="Chế độ báo cáo quyết định mỗi kỳ từ ngày nào đến ngày nào và hạn gửi (ngày làm việc).",
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="frameworks",
+                to="regimes.regime",
+                verbose_name="chế độ báo cáo",
+            ),
         ),
         migrations.AddField(
-            model_name='indicator',
-            name='regime',
-            field=models.ForeignKey(blank=True, help_text='Để trống để dùng chế độ báo cáo của khung chỉ tiêu.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='indicators', to='regimes.regime', verbose_name='chế độ báo cáo riêng'),
+            model_name="indicator",
+            name="regime",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="Để trống để dùng chế độ báo cáo của khung chỉ tiêu.",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="indicators",
+                to="regimes.regime",
+                verbose_name="chế độ báo cáo riêng",
+            ),
         ),
         migrations.AlterField(
-            model_name='framework',
-            name='deadline_days',
-            field=models.PositiveSmallIntegerField(default=15, help_text='Không còn dùng để tính hạn: hạn gửi theo chế độ báo cáo của khung chỉ tiêu.', verbose_name='hạn báo cáo (ngày sau kỳ)'),
+            model_name="framework",
+            name="deadline_days",
+            field=models.PositiveSmallIntegerField(
+                default=15,
+                help_text="Không còn dùng để tính hạn: hạn gửi theo chế độ báo cáo của khung chỉ tiêu.",
+                verbose_name="hạn báo cáo (ngày sau kỳ)",
+            ),
         ),
         migrations.AlterField(
-            model_name='indicator',
-            name='deadline_days',
-            field=models.PositiveSmallIntegerField(blank=True, help_text='Không còn dùng để tính hạn: hạn gửi theo chế độ báo cáo.', null=True, verbose_name='hạn báo cáo riêng (ngày sau kỳ)'),
+            model_name="indicator",
+            name="deadline_days",
+            field=models.PositiveSmallIntegerField(
+                blank=True,
+                help_text="Không còn dùng để tính hạn: hạn gửi theo chế độ báo cáo.",
+                null=True,
+                verbose_name="hạn báo cáo riêng (ngày sau kỳ)",
+            ),
         ),
         migrations.AlterField(
-            model_name='indicator',
-            name='period_type',
-            field=models.CharField(choices=[('month', 'Tháng'), ('quarter', 'Quý'), ('half_year', 'Sáu tháng'), ('nine_months', 'Chín tháng'), ('year', 'Năm')], default='year', max_length=20, verbose_name='loại kỳ'),
+            model_name="indicator",
+            name="period_type",
+            field=models.CharField(
+                choices=[
+                    ("month", "Tháng"),
+                    ("quarter", "Quý"),
+                    ("half_year", "Sáu tháng"),
+                    ("nine_months", "Chín tháng"),
+                    ("year", "Năm"),
+                ],
+                default="year",
+                max_length=20,
+                verbose_name="loại kỳ",
+            ),
         ),
     ]

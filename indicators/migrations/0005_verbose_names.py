@@ -4,30 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('indicators', '0004_regimes'),
+        ("indicators", "0004_regimes"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='evidence',
-            name='sha256',
-            field=models.CharField(max_length=64, verbose_name='mã kiểm tra SHA-256'),
+            model_name="evidence",
+            name="sha256",
+            field=models.CharField(max_length=64, verbose_name="mã kiểm tra SHA-256"),
         ),
         migrations.AlterField(
-            model_name='reminderrun',
-            name='at',
-            field=models.DateTimeField(auto_now_add=True, verbose_name='lúc'),
+            model_name="reminderrun",
+            name="at",
+            field=models.DateTimeField(auto_now_add=True, verbose_name="lúc"),
         ),
         migrations.AlterField(
-            model_name='reminderrun',
-            name='day',
-            field=models.DateField(unique=True, verbose_name='ngày'),
+            model_name="reminderrun",
+            name="day",
+            field=models.DateField(unique=True, verbose_name="ngày"),
         ),
         migrations.AlterField(
-            model_name='reminderrun',
-            name='sent',
-            field=models.PositiveIntegerField(default=0, verbose_name='số lời nhắc đã gửi'),
+            model_name="reminderrun",
+            name="sent",
+            field=models.PositiveIntegerField(default=0, verbose_name="số lời nhắc đã gửi"),
         ),
     ]

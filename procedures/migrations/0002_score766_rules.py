@@ -4,27 +4,59 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('procedures', '0001_initial'),
+        ("procedures", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Score766Rule',
+            name="Score766Rule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('component', models.CharField(choices=[('processing_progress', 'Tiến độ giải quyết'), ('online_service', 'Cung cấp dịch vụ trực tuyến'), ('online_payment', 'Thanh toán trực tuyến'), ('digitisation', 'Số hóa hồ sơ')], max_length=30, verbose_name='thành phần')),
-                ('metric', models.CharField(choices=[('on_time_rate', 'Tỷ lệ hồ sơ đúng hạn'), ('online_rate', 'Tỷ lệ hồ sơ trực tuyến'), ('procedures_online_share', 'Tỷ lệ TTHC có dịch vụ trực tuyến'), ('online_payment_rate', 'Tỷ lệ thanh toán trực tuyến'), ('digitization_rate', 'Tỷ lệ số hóa hồ sơ')], max_length=30, unique=True, verbose_name='chỉ số')),
-                ('max_points', models.DecimalField(decimal_places=2, max_digits=6, verbose_name='điểm tối đa')),
-                ('full_at', models.DecimalField(decimal_places=2, max_digits=6, verbose_name='đạt điểm tối đa khi tỷ lệ từ (%)')),
-                ('note', models.CharField(blank=True, max_length=255, verbose_name='ghi chú')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "component",
+                    models.CharField(
+                        choices=[
+                            ("processing_progress", "Tiến độ giải quyết"),
+                            ("online_service", "Cung cấp dịch vụ trực tuyến"),
+                            ("online_payment", "Thanh toán trực tuyến"),
+                            ("digitisation", "Số hóa hồ sơ"),
+                        ],
+                        max_length=30,
+                        verbose_name="thành phần",
+                    ),
+                ),
+                (
+                    "metric",
+                    models.CharField(
+                        choices=[
+                            ("on_time_rate", "Tỷ lệ hồ sơ đúng hạn"),
+                            ("online_rate", "Tỷ lệ hồ sơ trực tuyến"),
+                            ("procedures_online_share", "Tỷ lệ TTHC có dịch vụ trực tuyến"),
+                            ("online_payment_rate", "Tỷ lệ thanh toán trực tuyến"),
+                            ("digitization_rate", "Tỷ lệ số hóa hồ sơ"),
+                        ],
+                        max_length=30,
+                        unique=True,
+                        verbose_name="chỉ số",
+                    ),
+                ),
+                ("max_points", models.DecimalField(decimal_places=2, max_digits=6, verbose_name="điểm tối đa")),
+                (
+                    "full_at",
+                    models.DecimalField(
+                        decimal_places=2, max_digits=6, verbose_name="đạt điểm tối đa khi tỷ lệ từ (%)"
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=255, verbose_name="ghi chú")),
             ],
             options={
-                'verbose_name': 'quy tắc chấm điểm QĐ 766 (ước tính)',
-                'verbose_name_plural': 'quy tắc chấm điểm QĐ 766 (ước tính)',
-                'ordering': ['component', 'metric'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('full_at__gt', 0)), name='score766_full_at_positive')],
+                "verbose_name": "quy tắc chấm điểm QĐ 766 (ước tính)",
+                "verbose_name_plural": "quy tắc chấm điểm QĐ 766 (ước tính)",
+                "ordering": ["component", "metric"],
+                "constraints": [
+                    models.CheckConstraint(condition=models.Q(("full_at__gt", 0)), name="score766_full_at_positive")
+                ],
             },
         ),
     ]

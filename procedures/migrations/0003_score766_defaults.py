@@ -15,8 +15,9 @@ DEFAULTS = [
 def seed(apps, schema_editor):
     Rule = apps.get_model("procedures", "Score766Rule")
     for component, metric, points, full_at, note in DEFAULTS:
-        Rule.objects.get_or_create(metric=metric, defaults={
-            "component": component, "max_points": points, "full_at": full_at, "note": note})
+        Rule.objects.get_or_create(
+            metric=metric, defaults={"component": component, "max_points": points, "full_at": full_at, "note": note}
+        )
 
 
 class Migration(migrations.Migration):

@@ -15,38 +15,55 @@ def fill_day_cells(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('departments', '0004_verbose_names'),
-        ('procedures', '0005_dossier_as_sources_say'),
+        ("departments", "0004_verbose_names"),
+        ("procedures", "0005_dossier_as_sources_say"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DossierDayStat',
+            name="DossierDayStat",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('received', models.IntegerField(default=0, verbose_name='tiếp nhận')),
-                ('received_online', models.IntegerField(default=0, verbose_name='tiếp nhận trực tuyến')),
-                ('processed', models.IntegerField(default=0, verbose_name='đã giải quyết')),
-                ('on_time', models.IntegerField(default=0, verbose_name='đúng hạn')),
-                ('late', models.IntegerField(default=0, verbose_name='trễ hạn')),
-                ('pending', models.IntegerField(default=0, verbose_name='đang giải quyết')),
-                ('fee_required', models.IntegerField(default=0, verbose_name='có phí')),
-                ('paid_online', models.IntegerField(default=0, verbose_name='thanh toán trực tuyến')),
-                ('digitized', models.IntegerField(default=0, verbose_name='số hóa')),
-                ('e_result', models.IntegerField(default=0, verbose_name='trả kết quả điện tử')),
-                ('withdrawn', models.IntegerField(default=0, verbose_name='rút hồ sơ')),
-                ('stopped', models.IntegerField(default=0, verbose_name='dừng xử lý')),
-                ('day', models.DateField(verbose_name='ngày')),
-                ('procedure', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='procedures.procedure', verbose_name='thủ tục')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='departments.unit', verbose_name='đơn vị')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("received", models.IntegerField(default=0, verbose_name="tiếp nhận")),
+                ("received_online", models.IntegerField(default=0, verbose_name="tiếp nhận trực tuyến")),
+                ("processed", models.IntegerField(default=0, verbose_name="đã giải quyết")),
+                ("on_time", models.IntegerField(default=0, verbose_name="đúng hạn")),
+                ("late", models.IntegerField(default=0, verbose_name="trễ hạn")),
+                ("pending", models.IntegerField(default=0, verbose_name="đang giải quyết")),
+                ("fee_required", models.IntegerField(default=0, verbose_name="có phí")),
+                ("paid_online", models.IntegerField(default=0, verbose_name="thanh toán trực tuyến")),
+                ("digitized", models.IntegerField(default=0, verbose_name="số hóa")),
+                ("e_result", models.IntegerField(default=0, verbose_name="trả kết quả điện tử")),
+                ("withdrawn", models.IntegerField(default=0, verbose_name="rút hồ sơ")),
+                ("stopped", models.IntegerField(default=0, verbose_name="dừng xử lý")),
+                ("day", models.DateField(verbose_name="ngày")),
+                (
+                    "procedure",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="procedures.procedure",
+                        verbose_name="thủ tục",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="departments.unit",
+                        verbose_name="đơn vị",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'thống kê hồ sơ theo ngày',
-                'verbose_name_plural': 'thống kê hồ sơ theo ngày',
-                'indexes': [models.Index(fields=['day'], name='stat_day')],
-                'constraints': [models.UniqueConstraint(fields=('unit', 'procedure', 'day'), name='stat_day_unique_cell')],
+                "verbose_name": "thống kê hồ sơ theo ngày",
+                "verbose_name_plural": "thống kê hồ sơ theo ngày",
+                "indexes": [models.Index(fields=["day"], name="stat_day")],
+                "constraints": [
+                    models.UniqueConstraint(fields=("unit", "procedure", "day"), name="stat_day_unique_cell")
+                ],
             },
         ),
         migrations.RunPython(fill_day_cells, migrations.RunPython.noop),

@@ -5,20 +5,36 @@ import datetime
 import django.db.models.deletion
 from django.db import migrations, models
 
-
 # Rules of law are dated data with their source (DOMAIN.md, "What changed by 2026").
 SCHEMES = [
-    {"code": "43/2011", "name": "Mức độ 1–4 (Nghị định 43/2011/NĐ-CP)",
-     "legal_basis": "Nghị định 43/2011/NĐ-CP", "valid_from": datetime.date(2011, 6, 13),
-     "valid_to": datetime.date(2022, 8, 14), "levels": {"legacy_level": [1, 2, 3, 4]}},
-    {"code": "42/2022", "name": "Toàn trình / một phần (Nghị định 42/2022/NĐ-CP)",
-     "legal_basis": "Nghị định 42/2022/NĐ-CP", "valid_from": datetime.date(2022, 8, 15),
-     "valid_to": datetime.date(2026, 6, 30), "levels": {"online_level": ["full", "partial", "none"]}},
-    {"code": "224/2026", "name": "Toàn trình mặc định, dịch vụ chủ động mức 1–4 (Nghị định 224/2026/NĐ-CP)",
-     "legal_basis": "Nghị định 224/2026/NĐ-CP (thực hiện Luật Chuyển đổi số 148/2025/QH15)",
-     "valid_from": datetime.date(2026, 7, 1), "valid_to": None,
-     "levels": {"online_level": ["full", "partial", "none"], "reason_required_for": ["partial"],
-                "proactive_level": [1, 2, 3, 4]}},
+    {
+        "code": "43/2011",
+        "name": "Mức độ 1–4 (Nghị định 43/2011/NĐ-CP)",
+        "legal_basis": "Nghị định 43/2011/NĐ-CP",
+        "valid_from": datetime.date(2011, 6, 13),
+        "valid_to": datetime.date(2022, 8, 14),
+        "levels": {"legacy_level": [1, 2, 3, 4]},
+    },
+    {
+        "code": "42/2022",
+        "name": "Toàn trình / một phần (Nghị định 42/2022/NĐ-CP)",
+        "legal_basis": "Nghị định 42/2022/NĐ-CP",
+        "valid_from": datetime.date(2022, 8, 15),
+        "valid_to": datetime.date(2026, 6, 30),
+        "levels": {"online_level": ["full", "partial", "none"]},
+    },
+    {
+        "code": "224/2026",
+        "name": "Toàn trình mặc định, dịch vụ chủ động mức 1–4 (Nghị định 224/2026/NĐ-CP)",
+        "legal_basis": "Nghị định 224/2026/NĐ-CP (thực hiện Luật Chuyển đổi số 148/2025/QH15)",
+        "valid_from": datetime.date(2026, 7, 1),
+        "valid_to": None,
+        "levels": {
+            "online_level": ["full", "partial", "none"],
+            "reason_required_for": ["partial"],
+            "proactive_level": [1, 2, 3, 4],
+        },
+    },
 ]
 
 
@@ -37,58 +53,80 @@ def seed_schemes(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('departments', '0004_verbose_names'),
-        ('procedures', '0006_day_stats'),
+        ("departments", "0004_verbose_names"),
+        ("procedures", "0006_day_stats"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='LevelScheme',
+            name="LevelScheme",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=20, unique=True, verbose_name='mã')),
-                ('name', models.CharField(max_length=255, verbose_name='tên')),
-                ('legal_basis', models.CharField(max_length=255, verbose_name='căn cứ pháp lý')),
-                ('valid_from', models.DateField(verbose_name='hiệu lực từ')),
-                ('valid_to', models.DateField(blank=True, null=True, verbose_name='hiệu lực đến')),
-                ('levels', models.JSONField(default=dict, verbose_name='các mức độ cho phép')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(max_length=20, unique=True, verbose_name="mã")),
+                ("name", models.CharField(max_length=255, verbose_name="tên")),
+                ("legal_basis", models.CharField(max_length=255, verbose_name="căn cứ pháp lý")),
+                ("valid_from", models.DateField(verbose_name="hiệu lực từ")),
+                ("valid_to", models.DateField(blank=True, null=True, verbose_name="hiệu lực đến")),
+                ("levels", models.JSONField(default=dict, verbose_name="các mức độ cho phép")),
             ],
             options={
-                'verbose_name': 'hệ thống mức độ dịch vụ công trực tuyến',
-                'verbose_name_plural': 'hệ thống mức độ dịch vụ công trực tuyến',
-                'ordering': ['valid_from'],
+                "verbose_name": "hệ thống mức độ dịch vụ công trực tuyến",
+                "verbose_name_plural": "hệ thống mức độ dịch vụ công trực tuyến",
+                "ordering": ["valid_from"],
             },
         ),
         migrations.AddField(
-            model_name='procedure',
-            name='partial_reason',
-            field=models.TextField(blank=True, help_text='Bắt buộc khi mức độ là một phần theo Nghị định 224/2026.', verbose_name='lý do pháp lý chỉ cung cấp một phần'),
+            model_name="procedure",
+            name="partial_reason",
+            field=models.TextField(
+                blank=True,
+                help_text="Bắt buộc khi mức độ là một phần theo Nghị định 224/2026.",
+                verbose_name="lý do pháp lý chỉ cung cấp một phần",
+            ),
         ),
         migrations.AddField(
-            model_name='procedure',
-            name='proactive_level',
-            field=models.PositiveSmallIntegerField(blank=True, help_text='Theo Nghị định 224/2026.', null=True, verbose_name='mức độ dịch vụ chủ động (1–4)'),
+            model_name="procedure",
+            name="proactive_level",
+            field=models.PositiveSmallIntegerField(
+                blank=True,
+                help_text="Theo Nghị định 224/2026.",
+                null=True,
+                verbose_name="mức độ dịch vụ chủ động (1–4)",
+            ),
         ),
         migrations.AddField(
-            model_name='procedurelevelperiod',
-            name='partial_reason',
-            field=models.TextField(blank=True, verbose_name='lý do pháp lý chỉ cung cấp một phần'),
+            model_name="procedurelevelperiod",
+            name="partial_reason",
+            field=models.TextField(blank=True, verbose_name="lý do pháp lý chỉ cung cấp một phần"),
         ),
         migrations.AddField(
-            model_name='procedurelevelperiod',
-            name='proactive_level',
-            field=models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='mức độ dịch vụ chủ động (1–4)'),
+            model_name="procedurelevelperiod",
+            name="proactive_level",
+            field=models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="mức độ dịch vụ chủ động (1–4)"),
         ),
         migrations.AddConstraint(
-            model_name='procedure',
-            constraint=models.CheckConstraint(condition=models.Q(('proactive_level__isnull', True), models.Q(('proactive_level__gte', 1), ('proactive_level__lte', 4)), _connector='OR'), name='procedure_proactive_level_1_to_4'),
+            model_name="procedure",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("proactive_level__isnull", True),
+                    models.Q(("proactive_level__gte", 1), ("proactive_level__lte", 4)),
+                    _connector="OR",
+                ),
+                name="procedure_proactive_level_1_to_4",
+            ),
         ),
         migrations.AddField(
-            model_name='procedurelevelperiod',
-            name='scheme',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='periods', to='procedures.levelscheme', verbose_name='hệ thống mức độ'),
+            model_name="procedurelevelperiod",
+            name="scheme",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="periods",
+                to="procedures.levelscheme",
+                verbose_name="hệ thống mức độ",
+            ),
         ),
         migrations.RunPython(seed_schemes, migrations.RunPython.noop),
     ]

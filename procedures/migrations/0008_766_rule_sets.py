@@ -8,16 +8,35 @@ from django.db import migrations, models
 
 # Rules of law (and of practice) are dated data with their source.
 RULE_SETS = [
-    {"code": "766/2022", "name": "Quyết định 766/QĐ-TTg (2022): 5 nhóm",
-     "source": "Quyết định 766/QĐ-TTg ngày 23/6/2022 của Thủ tướng Chính phủ",
-     "valid_from": datetime.date(2022, 6, 23), "valid_to": datetime.date(2025, 12, 31),
-     "groups": {"transparency": 18, "processing_progress": 20, "digitisation": 22, "online_service": 22,
-                "satisfaction": 18}},
-    {"code": "766/dvcqg-2026", "name": "QĐ 766 theo cách Cổng DVC quốc gia chấm hiện nay: 6 nhóm",
-     "source": "Thực tiễn: công thức đang dùng trên Cổng Dịch vụ công quốc gia (dichvucong.gov.vn), 2026",
-     "valid_from": datetime.date(2026, 1, 1), "valid_to": None,
-     "groups": {"transparency": 18, "processing_progress": 20, "online_service": 12, "digitisation": 22,
-                "online_payment": 10, "satisfaction": 18}},
+    {
+        "code": "766/2022",
+        "name": "Quyết định 766/QĐ-TTg (2022): 5 nhóm",
+        "source": "Quyết định 766/QĐ-TTg ngày 23/6/2022 của Thủ tướng Chính phủ",
+        "valid_from": datetime.date(2022, 6, 23),
+        "valid_to": datetime.date(2025, 12, 31),
+        "groups": {
+            "transparency": 18,
+            "processing_progress": 20,
+            "digitisation": 22,
+            "online_service": 22,
+            "satisfaction": 18,
+        },
+    },
+    {
+        "code": "766/dvcqg-2026",
+        "name": "QĐ 766 theo cách Cổng DVC quốc gia chấm hiện nay: 6 nhóm",
+        "source": "Thực tiễn: công thức đang dùng trên Cổng Dịch vụ công quốc gia (dichvucong.gov.vn), 2026",
+        "valid_from": datetime.date(2026, 1, 1),
+        "valid_to": None,
+        "groups": {
+            "transparency": 18,
+            "processing_progress": 20,
+            "online_service": 12,
+            "digitisation": 22,
+            "online_payment": 10,
+            "satisfaction": 18,
+        },
+    },
 ]
 # The groups dossiers support, as the live portal reads them (full points at the threshold, else proportional).
 RULES_TODAY = [
@@ -36,83 +55,179 @@ def seed_rule_sets(apps, schema_editor):
     sets = {data["code"]: RuleSet.objects.update_or_create(code=data["code"], defaults=data)[0] for data in RULE_SETS}
     Rule.objects.filter(rule_set__isnull=True).update(rule_set=sets["766/2022"])
     for component, metric, points, full_at, note in RULES_TODAY:
-        Rule.objects.get_or_create(rule_set=sets["766/dvcqg-2026"], metric=metric, defaults={
-            "component": component, "max_points": points, "full_at": full_at, "note": note})
+        Rule.objects.get_or_create(
+            rule_set=sets["766/dvcqg-2026"],
+            metric=metric,
+            defaults={"component": component, "max_points": points, "full_at": full_at, "note": note},
+        )
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('departments', '0004_verbose_names'),
-        ('procedures', '0007_level_schemes'),
+        ("departments", "0004_verbose_names"),
+        ("procedures", "0007_level_schemes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Score766RuleSet',
+            name="Score766RuleSet",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=30, unique=True, verbose_name='mã')),
-                ('name', models.CharField(max_length=255, verbose_name='tên')),
-                ('source', models.CharField(max_length=500, verbose_name='nguồn')),
-                ('valid_from', models.DateField(verbose_name='áp dụng từ')),
-                ('valid_to', models.DateField(blank=True, null=True, verbose_name='áp dụng đến')),
-                ('groups', models.JSONField(default=dict, verbose_name='các nhóm và điểm tối đa')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(max_length=30, unique=True, verbose_name="mã")),
+                ("name", models.CharField(max_length=255, verbose_name="tên")),
+                ("source", models.CharField(max_length=500, verbose_name="nguồn")),
+                ("valid_from", models.DateField(verbose_name="áp dụng từ")),
+                ("valid_to", models.DateField(blank=True, null=True, verbose_name="áp dụng đến")),
+                ("groups", models.JSONField(default=dict, verbose_name="các nhóm và điểm tối đa")),
             ],
             options={
-                'verbose_name': 'bộ quy tắc chấm điểm QĐ 766',
-                'verbose_name_plural': 'bộ quy tắc chấm điểm QĐ 766',
-                'ordering': ['valid_from'],
+                "verbose_name": "bộ quy tắc chấm điểm QĐ 766",
+                "verbose_name_plural": "bộ quy tắc chấm điểm QĐ 766",
+                "ordering": ["valid_from"],
             },
         ),
         migrations.AlterField(
-            model_name='score766rule',
-            name='component',
-            field=models.CharField(choices=[('transparency', 'Công khai, minh bạch'), ('processing_progress', 'Tiến độ giải quyết'), ('online_service', 'Cung cấp dịch vụ trực tuyến'), ('online_payment', 'Thanh toán trực tuyến'), ('digitisation', 'Số hóa hồ sơ'), ('satisfaction', 'Mức độ hài lòng')], max_length=30, verbose_name='thành phần'),
+            model_name="score766rule",
+            name="component",
+            field=models.CharField(
+                choices=[
+                    ("transparency", "Công khai, minh bạch"),
+                    ("processing_progress", "Tiến độ giải quyết"),
+                    ("online_service", "Cung cấp dịch vụ trực tuyến"),
+                    ("online_payment", "Thanh toán trực tuyến"),
+                    ("digitisation", "Số hóa hồ sơ"),
+                    ("satisfaction", "Mức độ hài lòng"),
+                ],
+                max_length=30,
+                verbose_name="thành phần",
+            ),
         ),
         migrations.AlterField(
-            model_name='score766rule',
-            name='metric',
-            field=models.CharField(choices=[('on_time_rate', 'Tỷ lệ hồ sơ đúng hạn'), ('online_rate', 'Tỷ lệ hồ sơ trực tuyến'), ('procedures_online_share', 'Tỷ lệ TTHC có dịch vụ trực tuyến'), ('online_payment_rate', 'Tỷ lệ thanh toán trực tuyến'), ('digitization_rate', 'Tỷ lệ số hóa hồ sơ')], max_length=30, verbose_name='chỉ số'),
+            model_name="score766rule",
+            name="metric",
+            field=models.CharField(
+                choices=[
+                    ("on_time_rate", "Tỷ lệ hồ sơ đúng hạn"),
+                    ("online_rate", "Tỷ lệ hồ sơ trực tuyến"),
+                    ("procedures_online_share", "Tỷ lệ TTHC có dịch vụ trực tuyến"),
+                    ("online_payment_rate", "Tỷ lệ thanh toán trực tuyến"),
+                    ("digitization_rate", "Tỷ lệ số hóa hồ sơ"),
+                ],
+                max_length=30,
+                verbose_name="chỉ số",
+            ),
         ),
         migrations.CreateModel(
-            name='OfficialScore766',
+            name="OfficialScore766",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('group', models.CharField(choices=[('transparency', 'Công khai, minh bạch'), ('processing_progress', 'Tiến độ giải quyết'), ('online_service', 'Cung cấp dịch vụ trực tuyến'), ('online_payment', 'Thanh toán trực tuyến'), ('digitisation', 'Số hóa hồ sơ'), ('satisfaction', 'Mức độ hài lòng')], max_length=30, verbose_name='nhóm')),
-                ('points', models.DecimalField(decimal_places=2, max_digits=6, verbose_name='điểm')),
-                ('published_on', models.DateField(verbose_name='ngày công bố')),
-                ('source', models.CharField(max_length=500, verbose_name='nguồn')),
-                ('channel', models.CharField(choices=[('api', 'API'), ('admin', 'Trang quản trị'), ('admin_bulk', 'Thao tác hàng loạt'), ('import', 'Nhập tệp'), ('system', 'Hệ thống')], max_length=20, verbose_name='qua')),
-                ('imported_at', models.DateTimeField(auto_now=True, verbose_name='lúc nhập')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='người nhập')),
-                ('api_key', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='departments.apikey', verbose_name='khóa API')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='departments.unit', verbose_name='đơn vị')),
-                ('rule_set', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='official_scores', to='procedures.score766ruleset', verbose_name='bộ quy tắc')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "group",
+                    models.CharField(
+                        choices=[
+                            ("transparency", "Công khai, minh bạch"),
+                            ("processing_progress", "Tiến độ giải quyết"),
+                            ("online_service", "Cung cấp dịch vụ trực tuyến"),
+                            ("online_payment", "Thanh toán trực tuyến"),
+                            ("digitisation", "Số hóa hồ sơ"),
+                            ("satisfaction", "Mức độ hài lòng"),
+                        ],
+                        max_length=30,
+                        verbose_name="nhóm",
+                    ),
+                ),
+                ("points", models.DecimalField(decimal_places=2, max_digits=6, verbose_name="điểm")),
+                ("published_on", models.DateField(verbose_name="ngày công bố")),
+                ("source", models.CharField(max_length=500, verbose_name="nguồn")),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("api", "API"),
+                            ("admin", "Trang quản trị"),
+                            ("admin_bulk", "Thao tác hàng loạt"),
+                            ("import", "Nhập tệp"),
+                            ("system", "Hệ thống"),
+                        ],
+                        max_length=20,
+                        verbose_name="qua",
+                    ),
+                ),
+                ("imported_at", models.DateTimeField(auto_now=True, verbose_name="lúc nhập")),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="người nhập",
+                    ),
+                ),
+                (
+                    "api_key",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="departments.apikey",
+                        verbose_name="khóa API",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="departments.unit",
+                        verbose_name="đơn vị",
+                    ),
+                ),
+                (
+                    "rule_set",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="official_scores",
+                        to="procedures.score766ruleset",
+                        verbose_name="bộ quy tắc",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'điểm chính thức QĐ 766',
-                'verbose_name_plural': 'điểm chính thức QĐ 766',
-                'ordering': ['unit', 'published_on', 'group'],
+                "verbose_name": "điểm chính thức QĐ 766",
+                "verbose_name_plural": "điểm chính thức QĐ 766",
+                "ordering": ["unit", "published_on", "group"],
             },
         ),
         migrations.AddField(
-            model_name='score766rule',
-            name='rule_set',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.CASCADE, related_name='rules', to='procedures.score766ruleset', verbose_name='bộ quy tắc'),
+            model_name="score766rule",
+            name="rule_set",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="rules",
+                to="procedures.score766ruleset",
+                verbose_name="bộ quy tắc",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='score766rule',
-            constraint=models.UniqueConstraint(fields=('rule_set', 'metric'), name='score766_metric_once_per_set'),
+            model_name="score766rule",
+            constraint=models.UniqueConstraint(fields=("rule_set", "metric"), name="score766_metric_once_per_set"),
         ),
         migrations.AddConstraint(
-            model_name='officialscore766',
-            constraint=models.UniqueConstraint(fields=('unit', 'group', 'published_on'), name='official766_once_per_unit_group_date'),
+            model_name="officialscore766",
+            constraint=models.UniqueConstraint(
+                fields=("unit", "group", "published_on"), name="official766_once_per_unit_group_date"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='officialscore766',
-            constraint=models.CheckConstraint(condition=models.Q(('points__gte', 0)), name='official766_points_not_negative'),
+            model_name="officialscore766",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("points__gte", 0)), name="official766_points_not_negative"
+            ),
         ),
         migrations.RunPython(seed_rule_sets, migrations.RunPython.noop),
     ]

@@ -4,56 +4,145 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Regime',
+            name="Regime",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=40, unique=True, verbose_name='mã')),
-                ('name', models.CharField(max_length=255, verbose_name='tên chế độ báo cáo')),
-                ('legal_basis', models.CharField(max_length=500, verbose_name='căn cứ pháp lý')),
-                ('recipient', models.CharField(blank=True, max_length=255, verbose_name='nơi nhận báo cáo')),
-                ('frequencies', models.JSONField(default=list, help_text='Các kỳ báo cáo: month, quarter, half_year, nine_months, year.', verbose_name='tần suất')),
-                ('window_kind', models.CharField(choices=[('day_range', 'Từ ngày … tháng trước đến ngày … tháng cuối kỳ'), ('calendar', 'Theo lịch (đầu tháng đến cuối tháng)'), ('snapshot', 'Một ngày chốt')], default='day_range', max_length=20, verbose_name='cách chốt số liệu')),
-                ('window_start_day', models.PositiveSmallIntegerField(blank=True, help_text='Ngày của tháng trước tháng đầu kỳ, ví dụ 15.', null=True, verbose_name='ngày bắt đầu kỳ')),
-                ('window_end_day', models.PositiveSmallIntegerField(blank=True, help_text='Ngày của tháng cuối kỳ, ví dụ 14.', null=True, verbose_name='ngày chốt số liệu')),
-                ('snapshot_day', models.PositiveSmallIntegerField(blank=True, help_text='Với cách chốt một ngày: ngày của tháng cuối kỳ; để trống là ngày cuối tháng.', null=True, verbose_name='ngày chốt (một ngày)')),
-                ('deadline_kind', models.CharField(choices=[('working_days', 'Số ngày làm việc sau ngày chốt số liệu'), ('fixed_day', 'Một ngày cố định của tháng')], default='working_days', max_length=20, verbose_name='cách tính hạn gửi')),
-                ('deadline_working_days', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='số ngày làm việc')),
-                ('deadline_day', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='ngày hạn gửi')),
-                ('deadline_month_offset', models.PositiveSmallIntegerField(default=1, help_text='0: cùng tháng với ngày chốt; 1: tháng sau.', verbose_name='hạn gửi ở tháng thứ mấy sau tháng chốt')),
-                ('reminder_days_before', models.JSONField(blank=True, default=list, help_text='Ví dụ [3, 1]: nhắc 3 ngày và 1 ngày trước hạn.', verbose_name='nhắc trước hạn (ngày)')),
-                ('valid_from', models.DateField(blank=True, null=True, verbose_name='hiệu lực từ')),
-                ('valid_to', models.DateField(blank=True, null=True, verbose_name='hiệu lực đến')),
-                ('source_note', models.TextField(blank=True, help_text='Nơi lấy quy tắc; ghi "thực tiễn" nếu không từ văn bản.', verbose_name='ghi chú nguồn')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='cập nhật lúc')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.SlugField(max_length=40, unique=True, verbose_name="mã")),
+                ("name", models.CharField(max_length=255, verbose_name="tên chế độ báo cáo")),
+                ("legal_basis", models.CharField(max_length=500, verbose_name="căn cứ pháp lý")),
+                ("recipient", models.CharField(blank=True, max_length=255, verbose_name="nơi nhận báo cáo")),
+                (
+                    "frequencies",
+                    models.JSONField(
+                        default=list,
+                        help_text="Các kỳ báo cáo: month, quarter, half_year, nine_months, year.",
+                        verbose_name="tần suất",
+                    ),
+                ),
+                (
+                    "window_kind",
+                    models.CharField(
+                        choices=[
+                            ("day_range", "Từ ngày … tháng trước đến ngày … tháng cuối kỳ"),
+                            ("calendar", "Theo lịch (đầu tháng đến cuối tháng)"),
+                            ("snapshot", "Một ngày chốt"),
+                        ],
+                        default="day_range",
+                        max_length=20,
+                        verbose_name="cách chốt số liệu",
+                    ),
+                ),
+                (
+                    "window_start_day",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="Ngày của tháng trước tháng đầu kỳ, ví dụ 15.",
+                        null=True,
+                        verbose_name="ngày bắt đầu kỳ",
+                    ),
+                ),
+                (
+                    "window_end_day",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="Ngày của tháng cuối kỳ, ví dụ 14.",
+                        null=True,
+                        verbose_name="ngày chốt số liệu",
+                    ),
+                ),
+                (
+                    "snapshot_day",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="Với cách chốt một ngày: ngày của tháng cuối kỳ; để trống là ngày cuối tháng.",
+                        null=True,
+                        verbose_name="ngày chốt (một ngày)",
+                    ),
+                ),
+                (
+                    "deadline_kind",
+                    models.CharField(
+                        choices=[
+                            ("working_days", "Số ngày làm việc sau ngày chốt số liệu"),
+                            ("fixed_day", "Một ngày cố định của tháng"),
+                        ],
+                        default="working_days",
+                        max_length=20,
+                        verbose_name="cách tính hạn gửi",
+                    ),
+                ),
+                (
+                    "deadline_working_days",
+                    models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="số ngày làm việc"),
+                ),
+                ("deadline_day", models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="ngày hạn gửi")),
+                (
+                    "deadline_month_offset",
+                    models.PositiveSmallIntegerField(
+                        default=1,
+                        help_text="0: cùng tháng với ngày chốt; 1: tháng sau.",
+                        verbose_name="hạn gửi ở tháng thứ mấy sau tháng chốt",
+                    ),
+                ),
+                (
+                    "reminder_days_before",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="Ví dụ [3, 1]: nhắc 3 ngày và 1 ngày trước hạn.",
+                        verbose_name="nhắc trước hạn (ngày)",
+                    ),
+                ),
+                ("valid_from", models.DateField(blank=True, null=True, verbose_name="hiệu lực từ")),
+                ("valid_to", models.DateField(blank=True, null=True, verbose_name="hiệu lực đến")),
+                (
+                    "source_note",
+                    models.TextField(
+                        blank=True,
+                        help_text='Nơi lấy quy tắc; ghi "thực tiễn" nếu không từ văn bản.',
+                        verbose_name="ghi chú nguồn",
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="cập nhật lúc")),
             ],
             options={
-                'verbose_name': 'chế độ báo cáo',
-                'verbose_name_plural': 'chế độ báo cáo',
-                'ordering': ['code'],
+                "verbose_name": "chế độ báo cáo",
+                "verbose_name_plural": "chế độ báo cáo",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='WorkingDayChange',
+            name="WorkingDayChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField(unique=True, verbose_name='ngày')),
-                ('kind', models.CharField(choices=[('day_off', 'Ngày nghỉ'), ('working_day', 'Ngày làm việc (làm bù)')], max_length=20, verbose_name='loại')),
-                ('reason', models.CharField(max_length=255, verbose_name='lý do')),
-                ('source', models.CharField(help_text='Ví dụ: Thông báo của Bộ Nội vụ số ...', max_length=255, verbose_name='văn bản')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='cập nhật lúc')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("day", models.DateField(unique=True, verbose_name="ngày")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("day_off", "Ngày nghỉ"), ("working_day", "Ngày làm việc (làm bù)")],
+                        max_length=20,
+                        verbose_name="loại",
+                    ),
+                ),
+                ("reason", models.CharField(max_length=255, verbose_name="lý do")),
+                (
+                    "source",
+                    models.CharField(
+                        help_text="Ví dụ: Thông báo của Bộ Nội vụ số ...", max_length=255, verbose_name="văn bản"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="cập nhật lúc")),
             ],
             options={
-                'verbose_name': 'ngày nghỉ, ngày làm bù',
-                'verbose_name_plural': 'ngày nghỉ, ngày làm bù',
-                'ordering': ['day'],
+                "verbose_name": "ngày nghỉ, ngày làm bù",
+                "verbose_name_plural": "ngày nghỉ, ngày làm bù",
+                "ordering": ["day"],
             },
         ),
     ]

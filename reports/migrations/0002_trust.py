@@ -19,9 +19,17 @@ from django.db import migrations, models
 
 # Every table the compliance report reads (tests/reports/test_trust.py checks this list against its queries).
 WATCHED_TABLES = [
-    "departments_unit", "indicators_framework", "indicators_pillar", "indicators_indicator", "indicators_target",
-    "indicators_indicatorvalue", "procedures_procedure", "procedures_procedurelevelperiod", "procedures_dossier",
-    "procedures_dossiermonthstat", "procedures_score766rule",
+    "departments_unit",
+    "indicators_framework",
+    "indicators_pillar",
+    "indicators_indicator",
+    "indicators_target",
+    "indicators_indicatorvalue",
+    "procedures_procedure",
+    "procedures_procedurelevelperiod",
+    "procedures_dossier",
+    "procedures_dossiermonthstat",
+    "procedures_score766rule",
 ]
 
 POSTGRES_FUNCTIONS = [
@@ -96,7 +104,6 @@ def remove_triggers(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("reports", "0001_initial"),
         ("departments", "0001_initial"),

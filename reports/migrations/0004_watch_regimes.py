@@ -6,7 +6,6 @@ dates and deadlines a report shows, so a report computed before the change is no
 
 from django.db import migrations
 
-
 WATCHED_TABLES = ["regimes_regime", "regimes_workingdaychange"]
 
 POSTGRES_TABLE_TRIGGER = """
