@@ -1,6 +1,6 @@
 """What the three report formats share: labels for the summary and heading, and how numbers are read."""
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
@@ -88,7 +88,20 @@ def section_columns(section):
 
 
 def heading_lines(content):
-    """Return the (label, text) lines under a report's title: scope, period, time of generation."""
+    """Return the (label, text) lines under a report's title: scope, period and its rules, time of generation."""
     return ((_("Phạm vi"), scope_label(content.get("scope"))),
             (_("Kỳ báo cáo"), period_label(content.get("period"))),
+            *((_("Thời gian chốt số liệu"), period_rule_text(rule)) for rule in content.get("period_rules") or []),
             (_("Thời điểm lập"), generated_label(content.get("generated_at"))))
+
+
+def period_rule_text(rule):
+    """Return what a period covers under one regime: "15/07/2023 – 14/08/2023, hạn gửi 16/08/2023 · <regime>"."""
+    text = f"{_day(rule['start'])} – {_day(rule['end'])}"
+    if rule.get("deadline"):
+        text += ", " + _("hạn gửi %(day)s") % {"day": _day(rule["deadline"])}
+    return f"{text} · {rule['regime_name']}"
+
+
+def _day(iso):
+    return date.fromisoformat(iso).strftime("%d/%m/%Y")
