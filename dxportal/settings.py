@@ -285,7 +285,15 @@ SPECTACULAR_SETTINGS = {
         "DossierChannelEnum": "procedures.models.Channel",
         "DossierStatusEnum": "procedures.models.DossierStatus",
         "UnitKindEnum": "departments.models.UnitKind",
+        "AuditChannelEnum": "indicators.models.AuditChannel",
+        "FrequencyEnum": "regimes.models.Frequency",
+        "Component766Enum": "procedures.models.Component766",
     },
+    # The per-address throttle rides on authentication but is no credential: the schema names the real ones.
+    "AUTHENTICATION_WHITELIST": [
+        "departments.api.authentication.ApiKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
 }
 
 # Failed logins: lock the username from that address for a while (django-axes).
