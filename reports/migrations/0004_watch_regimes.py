@@ -21,9 +21,9 @@ END
 SQLITE_EVENTS = ["INSERT", "UPDATE", "DELETE"]
 
 
-def install_triggers(apps, schema_editor):
+def install_triggers(apps, schema_editor, tables=WATCHED_TABLES):
     vendor = schema_editor.connection.vendor
-    for table in WATCHED_TABLES:
+    for table in tables:
         if vendor == "postgresql":
             schema_editor.execute(POSTGRES_TABLE_TRIGGER.format(table=schema_editor.quote_name(table)))
         elif vendor == "sqlite":
@@ -33,9 +33,9 @@ def install_triggers(apps, schema_editor):
             raise RuntimeError(f"No data-change triggers for the {vendor} database")
 
 
-def remove_triggers(apps, schema_editor):
+def remove_triggers(apps, schema_editor, tables=WATCHED_TABLES):
     vendor = schema_editor.connection.vendor
-    for table in WATCHED_TABLES:
+    for table in tables:
         if vendor == "postgresql":
             schema_editor.execute(f"DROP TRIGGER IF EXISTS reports_data_changed ON {schema_editor.quote_name(table)}")
             continue
