@@ -28,8 +28,8 @@ RETURN_REASON = "Mẫu số phải là tổng số hộ theo niên giám thống
 def log_in(context, user, next_url="/admin/"):
     page = context.new_page()
     page.goto(f"/admin/login/?next={next_url}")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
+    page.get_by_label("Tên đăng nhập").press_sequentially(user.username)
+    page.get_by_label("Mật khẩu").press_sequentially(PASSWORD)
     page.click("input[type=submit]")
     page.wait_for_url(f"**{next_url}")
     return page
@@ -77,8 +77,8 @@ def test_value_goes_from_entry_to_dashboard_report_and_public_page(
     assert period in task.inner_text()
     screenshot(staff, "01-staff-my-tasks")
     task.locator("a.button").click()
-    staff.fill("#id_numerator", "70")
-    staff.fill("#id_denominator", "100")
+    staff.get_by_label("Tử số").press_sequentially("70")
+    staff.get_by_label("Mẫu số").press_sequentially("100")
     staff.set_input_files("input[name='evidence_upload-0-file']", str(evidence))
     screenshot(staff, "02-staff-value-form")
     staff.click("input[name=_continue]")
