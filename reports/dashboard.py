@@ -207,8 +207,9 @@ def share(part, whole):
 
 
 def period_rules_shown(rules):
-    """Return the content's period rules with dates as dates, for the page to format."""
-    return [{**rule, "start": date.fromisoformat(rule["start"]), "end": date.fromisoformat(rule["end"]),
+    """Return the content's period rules with dates as dates and the period by name, for the page to format."""
+    return [{**rule, "name": period_label(rule["period"]),
+             "start": date.fromisoformat(rule["start"]), "end": date.fromisoformat(rule["end"]),
              "deadline": date.fromisoformat(rule["deadline"]) if rule["deadline"] else None} for rule in rules]
 
 
