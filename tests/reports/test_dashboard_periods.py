@@ -11,10 +11,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from departments.policy import Actor
+from indicators.models import AuditChannel
 from indicators.selectors import last_finished_period
-from tests.factories import IndicatorFactory, TargetFactory
+from procedures.ingest import dossiers_import
+from tests.factories import IndicatorFactory, ProcedureFactory, TargetFactory
 
-from .test_dashboard import BOM, DASHBOARD, PUBLIC, approved, client_for, fibre  # noqa: F401 (fixture)
+from .test_dashboard import BOM, DASHBOARD, PUBLIC, approved, client_for, dossier
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +39,16 @@ def period_field(html):
     return "select", re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', select.group(1))
 
 
-# The `fibre` fixture (tests/reports/test_dashboard.py): unit A's approved value of 2023 (90 %), dossiers of 2023.
+@pytest.fixture
+def fibre(cast, current):
+    """Unit A's approved value of 2023 (90 %, target 80 for the current year) and dossiers of A and B in 2023."""
+    indicator = IndicatorFactory(code="FIBRE", name="Tỷ lệ hộ có cáp quang")
+    TargetFactory(indicator=indicator, year=int(current), value=80)
+    approved(indicator, cast.unit_a, cast, numerator=90)
+    ProcedureFactory(code="1.000001.H42", department=cast.unit_a)
+    dossiers_import(rows=[dossier("A-1", cast.unit_a), dossier("B-1", cast.unit_b)], source="motcua",
+                    actor=Actor(cast.admin), channel=AuditChannel.API, refresh=False)
+    return indicator
 
 
 def test_public_page_opens_on_the_newest_year_with_approved_values(cast, fibre, current):
