@@ -83,11 +83,13 @@ PERIOD_TYPES_OFFERED = (PeriodType.YEAR, PeriodType.NINE_MONTHS, PeriodType.HALF
                         PeriodType.MONTH)
 
 
-def period_choices(years, today, *, types=PERIOD_TYPES_OFFERED, chosen=None):
+def period_choices(years, today, *, types=None, chosen=None):
     """Return [(group label, [(code, name)])], one group per year, of the periods begun by `today`, newest first.
 
-    People pick "Quý 3/2025" from a list; nobody types `2025Q3`. `chosen` is listed too if it is not there.
+    People pick "Quý 3/2025" from a list; nobody types `2025Q3`. `types` defaults to every period type;
+    `chosen` is listed too if it is not there.
     """
+    types = types or PERIOD_TYPES_OFFERED
     groups = []
     for year in years:
         codes = [code for period_type in types for code in reversed(periods_of_year(int(year), period_type))]

@@ -61,7 +61,7 @@ def _periods_context(period, today, years, latest_year, *, defaulted, scope_quer
         "period_name": period_label(period.code), "current_period": current,
         "current_period_name": period_label(current), "latest_year": latest_year,
         "latest_year_name": period_label(latest_year) if latest_year else "",
-        "period_choices": period_choices(years, today, chosen=period.code, **({"types": types} if types else {})),
+        "period_choices": period_choices(years, today, types=types, chosen=period.code),
     }
 
 

@@ -70,7 +70,7 @@ def test_public_figure_of_an_earlier_year_says_which_year_it_is(cast, fibre, cur
     assert f"Tỉnh Thử nghiệm · Năm {current}" in page
     assert "90 số liệu Năm 2023" in page
     assert f"Chưa có số liệu đã duyệt của Năm {current}." in page
-    assert "Số liệu đã duyệt gần nhất thuộc Năm 2023:" in page
+    assert "Số liệu gần nhất thuộc Năm 2023:" in page
 
 
 def test_downloads_name_the_period_a_value_is_from_and_default_like_the_page(cast, fibre, current):
