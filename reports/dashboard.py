@@ -9,18 +9,22 @@ from datetime import date
 from decimal import Decimal
 from urllib.parse import urlencode
 
-from django.db.models import Max, Min
+from django.db.models import Max, Min, Q, Sum
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from departments.models import Unit, UnitKind
 from departments.policy import Actor, can_see_province, units_visible_to
+from departments.selectors import units_rolling_up_to
 from indicators.models import Indicator, IndicatorValue, ValueState
-from indicators.periods import PeriodError, parse_period
+from indicators.periods import PeriodError, PeriodType, parse_period, periods_of_year
 from indicators.scoring import Status
-from indicators.selectors import last_finished_period, progress
-from procedures.selectors import procedure_stats
+from indicators.selectors import last_finished_period, latest_approved_values, progress, units_existing_during
+from indicators.workspace import period_label
+from procedures.models import STAT_COUNTERS, DossierMonthStat
+from procedures.selectors import stats_visible_to, with_rates
 
 from .content import build_content
 
@@ -34,7 +38,7 @@ HUNDRED = Decimal(100)
 
 
 def default_period(today):
-    """Return the period the dashboard opens on: the last finished year."""
+    """Return the current reporting period: the last finished year (the one being reported now)."""
     return last_finished_period("year", today)
 
 
@@ -46,13 +50,80 @@ def checked_period(code, *, today):
     return period
 
 
-def years_with_data(today):
-    """Return the years to offer (this year back to the oldest approved value) and the newest year with one."""
-    span = IndicatorValue.objects.filter(state=ValueState.APPROVED).aggregate(
-        first=Min("period_start"), last=Max("period_end"))
-    first = min(span["first"].year if span["first"] else today.year - 1, today.year - 1)
-    years = [str(year) for year in range(today.year, first - 1, -1)]
-    return years, str(span["last"].year) if span["last"] else None
+def data_years(*, today, unit=None, dossiers=True):
+    """Return (years to offer, newest first; the newest year up to the current period with data in the scope).
+
+    Data are approved values (what the dashboard and the public page show) and, with `dossiers`, the
+    dossier summary cells (never the dossiers themselves). `unit` limits the "newest" to its subtree;
+    the years offered reach back to the oldest data anywhere. Two aggregate queries, whatever the size.
+    """
+    current_end = parse_period(default_period(today)).end
+    in_scope = Q(unit__path__startswith=unit.path) if unit is not None else Q()
+    values = IndicatorValue.objects.filter(state=ValueState.APPROVED).aggregate(
+        first=Min("period_start"), last=Max("period_end", filter=in_scope & Q(period_end__lte=current_end)))
+    firsts, lasts = [values["first"]], [values["last"]]
+    if dossiers:
+        cells = DossierMonthStat.objects.aggregate(
+            first=Min("month"), last=Max("month", filter=in_scope & Q(month__lte=current_end)))
+        firsts.append(cells["first"])
+        lasts.append(cells["last"])
+    known_firsts = [day.year for day in firsts if day is not None]
+    first = min([*known_firsts, today.year - 1])
+    latest = max((day.year for day in lasts if day is not None), default=None)
+    return [str(year) for year in range(today.year, first - 1, -1)], str(latest) if latest else None
+
+
+def opening_period(today, latest_year):
+    """Return the period a page opens on: the current one if it has data, else the newest year that has."""
+    current = default_period(today)
+    return latest_year if latest_year and latest_year < current else current
+
+
+PERIOD_TYPES_OFFERED = (PeriodType.YEAR, PeriodType.NINE_MONTHS, PeriodType.HALF_YEAR, PeriodType.QUARTER,
+                        PeriodType.MONTH)
+
+
+def period_choices(years, today, *, types=None, chosen=None):
+    """Return [(group label, [(code, name)])], one group per year, of the periods begun by `today`, newest first.
+
+    People pick "Quý 3/2025" from a list; nobody types `2025Q3`. `types` defaults to every period type;
+    `chosen` is listed too if it is not there.
+    """
+    types = types or PERIOD_TYPES_OFFERED
+    groups = []
+    for year in years:
+        codes = [code for period_type in types for code in reversed(periods_of_year(int(year), period_type))]
+        options = [(code, period_label(code)) for code in codes if parse_period(code).start <= today]
+        if options:
+            groups.append((_("Năm %(year)s") % {"year": year}, options))
+    if chosen and not any(code == chosen for _label, options in groups for code, _name in options):
+        groups.insert(0, ("", [(chosen, period_label(chosen))]))
+    return groups
+
+
+def value_periods(*, period, unit=None):
+    """Return {indicator code: [period codes]} of the approved values the figures of `period` are drawn from.
+
+    A figure is each unit's latest approved value whose period ended by the period's end (indicators.selectors
+    .progress), so a 2025 page may show a 2023 value: the page says so. One query.
+    """
+    parsed = parse_period(period)
+    units = units_existing_during(parsed).exclude(kind=UnitKind.PROVINCE)
+    if unit is not None:
+        units = units.filter(path__startswith=unit.path)
+    latest = latest_approved_values(indicators=Indicator.objects.filter(is_active=True), units=units,
+                                    as_of=parsed.end)
+    found = {}
+    rows = IndicatorValue.objects.filter(pk__in=latest.values("pk")).values_list("indicator__code", "period")
+    for code, value_period in rows.distinct().order_by("indicator__code", "period"):
+        found.setdefault(code, []).append(value_period)
+    return found
+
+
+def other_periods(periods, shown):
+    """Return the names of the periods in `periods` other than `shown` ("Năm 2023"), or "" if there are none."""
+    others = [code for code in periods if code and code != shown]
+    return ", ".join(period_label(code) for code in others)
 
 
 def scope_units(actor):
@@ -82,11 +153,14 @@ def dashboard_data(*, period, unit=None):
     sections = {section["key"]: section for section in content["sections"]}
     indicators = _indicators_by_code(sections["indicators"]["rows"])
     units = _units_by_code(sections)
-    indicator_rows = _indicator_rows(sections["indicators"]["rows"], indicators, units)
+    # A unit's row names its value's period; the province's roll-up may draw on several: ask which.
+    periods = value_periods(period=parsed.code) if unit is None else None
+    indicator_rows = _indicator_rows(sections["indicators"]["rows"], indicators, units, parsed, periods)
     return {
         "period_rules": period_rules_shown(content["period_rules"]),
         "summary": content["summary"],
         "headline": _headline(content["summary"]),
+        "has_own_values": any(row["own_value"] for row in indicator_rows),
         "pillars": _pillars(indicator_rows),
         "indicators": indicator_rows[:INDICATOR_ROWS_SHOWN],
         "indicators_total": len(indicator_rows),
@@ -135,17 +209,19 @@ def share(part, whole):
 
 
 def period_rules_shown(rules):
-    """Return the content's period rules with dates as dates, for the page to format."""
-    return [{**rule, "start": date.fromisoformat(rule["start"]), "end": date.fromisoformat(rule["end"]),
+    """Return the content's period rules with dates as dates and the period by name, for the page to format."""
+    return [{**rule, "name": period_label(rule["period"]),
+             "start": date.fromisoformat(rule["start"]), "end": date.fromisoformat(rule["end"]),
              "deadline": date.fromisoformat(rule["deadline"]) if rule["deadline"] else None} for rule in rules]
 
 
-def _indicator_rows(rows, indicators, units):
+def _indicator_rows(rows, indicators, units, parsed, periods=None):
     shown = []
     for row in rows:
         indicator, unit = indicators.get(row["code"]), units.get(row["unit"])
         if indicator is None:
             continue
+        drawn_from = periods.get(row["code"], []) if periods is not None else [row["value_period"]]
         scale = max(row["value"] or 0, row["target"] or 0)
         filters = {"indicator__id__exact": indicator.pk, "state__exact": ValueState.APPROVED}
         if unit is not None:
@@ -155,6 +231,8 @@ def _indicator_rows(rows, indicators, units):
             "status": row["status_code"], "status_label": row["status"],
             "value_width": share(row["value"], scale), "target_at": share(row["target"], scale),
             "unit_of_measure": indicator.unit_of_measure, "url": values_url(**filters),
+            "value_from": other_periods(drawn_from, parsed.code) if row["value"] is not None else "",
+            "own_value": row["value"] is not None and parsed.code in drawn_from,
         })
     return shown
 
@@ -210,10 +288,18 @@ def _headline(summary):
 
 
 def _trend(parsed, unit):
-    """Return the twelve months of the period's year: on-time and online rates (None where nothing happened)."""
+    """Return the twelve months of the period's year: on-time and online rates (None where nothing happened).
+
+    Read from the month summary cells only: the trend shows no overdue count, so unlike `procedure_stats`
+    (which counts overdue from the pending dossiers) it never touches the dossiers.
+    """
     year = parse_period(str(parsed.year))
-    rows = procedure_stats(actor=Actor.for_system(), period=year, unit=unit, group_by="month")
-    by_month = {(row["month"].year, row["month"].month): row for row in rows if row["month"] is not None}
+    cells = stats_visible_to(Actor.for_system()).filter(month__gte=year.start, month__lte=year.end)
+    if unit is not None:
+        cells = cells.filter(unit_id__in=units_rolling_up_to(unit))
+    rows = [with_rates(row) for row in cells.values("month").annotate(
+        **{name: Coalesce(Sum(name), 0) for name in STAT_COUNTERS}).order_by("month")]
+    by_month = {(row["month"].year, row["month"].month): row for row in rows}
     months = []
     for month in range(1, 13):
         row = by_month.get((year.year, month), {})
@@ -269,7 +355,7 @@ def _gaps(rows, indicators, units, parsed):
 
 PUBLIC_COLUMNS = [
     "period", "indicator", "name", "name_en", "pillar", "unit_of_measure", "value", "target", "target_year",
-    "decision", "points", "max_points", "status", "status_label", "reporting_units",
+    "decision", "points", "max_points", "status", "status_label", "reporting_units", "value_periods",
 ]
 
 
@@ -286,10 +372,12 @@ def public_progress(*, period):
     """
     parsed = parse_period(period)
     result = progress(period=parsed.code)
+    periods = value_periods(period=parsed.code)
     rows = []
     for row in sorted(result["province"], key=lambda r: (_pillar_key(r["indicator"]), r["indicator"].code)):
         indicator = row["indicator"]
         status = Status(row["status"])
+        drawn_from = periods.get(indicator.code, []) if row["value"] is not None else []
         rows.append({
             "period": parsed.code, "indicator": indicator.code, "name": indicator.name,
             "name_en": indicator.name_en, "shown_name": localized(indicator),
@@ -298,6 +386,7 @@ def public_progress(*, period):
             "target_year": row["target_year"], "decision": row["target_decision"] or "", "points": row["points"],
             "max_points": row["max_points"], "status": status.value, "status_label": str(status.label),
             "reporting_units": row["reporting_units"],
+            "value_periods": ";".join(drawn_from), "value_from": other_periods(drawn_from, parsed.code),
             "value_width": share(row["value"], max(row["value"] or 0, row["target"] or 0)),
             "target_at": share(row["target"], max(row["value"] or 0, row["target"] or 0)),
         })
@@ -308,12 +397,17 @@ def public_progress(*, period):
     return {
         "period": parsed.code, "province": province, "province_name": localized(province) if province else "",
         "rows": rows, "has_values": any(row["value"] is not None for row in rows),
+        "has_own_values": any(parsed.code in row["value_periods"].split(";") for row in rows),
         "statuses": [{"status": s.value, "label": s.label, "count": counts[s.value]} for s in STATUS_ORDER],
     }
 
 
 def public_records(data):
-    """Return the rows of the downloads: plain values under stable English keys."""
+    """Return the rows of the downloads: plain values under stable English keys.
+
+    `value_periods` names the periods the value was drawn from ("2023", or "2023;2024" for a roll-up of
+    units that last reported in different years), so a figure is never read as the period's own.
+    """
     return [{key: _plain(row[key]) for key in PUBLIC_COLUMNS} for row in data["rows"]]
 
 

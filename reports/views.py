@@ -18,33 +18,51 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from departments.policy import Actor, can_see_dashboard, can_see_province
-from indicators.periods import PeriodError
+from indicators.periods import PeriodError, PeriodType
+from indicators.workspace import period_label
 from kernel.cells import safe_cell
 
 from .dashboard import (
     PUBLIC_COLUMNS,
     checked_period,
     dashboard_data,
+    data_years,
     default_period,
     default_scope,
+    opening_period,
+    period_choices,
     public_progress,
     public_records,
     scope_units,
-    years_with_data,
 )
 from .models import Report
 
 PROVINCE_SCOPE = ""  # the `unit` parameter's value for the whole province
 
 
-def _period(raw, today, problems):
-    """Return the Period asked for, or the default one with a note in `problems` if it is not valid."""
+def _asked_period(raw, today, problems):
+    """Return the Period asked for, or None (nothing asked, or not valid: then with a note in `problems`)."""
     if raw:
         try:
             return checked_period(raw, today=today)
         except PeriodError as error:
             problems.append(error.message)
-    return checked_period(default_period(today), today=today)
+    return None
+
+
+def _periods_context(period, today, years, latest_year, *, defaulted, scope_query, types=None):
+    """What the period list and the notes about periods need: names, never bare codes.
+
+    `scope_query` is the rest of a link's query string that keeps what else the page shows (scope, language).
+    """
+    current = default_period(today)
+    return {
+        "period_defaulted": defaulted, "scope_query": scope_query,
+        "period_name": period_label(period.code), "current_period": current,
+        "current_period_name": period_label(current), "latest_year": latest_year,
+        "latest_year_name": period_label(latest_year) if latest_year else "",
+        "period_choices": period_choices(years, today, types=types, chosen=period.code),
+    }
 
 
 # --- the dashboard ------------------------------------------------------------------------------------
@@ -78,16 +96,21 @@ def dashboard(request):
     if not can_see_dashboard(actor):
         raise PermissionDenied
     today, problems = timezone.localdate(), []
-    period = _period(request.GET.get("period"), today, problems)
+    asked = _asked_period(request.GET.get("period"), today, problems)
     units = scope_units(actor)
-    unit = _scope(request.GET.get("unit"), actor, units, period, problems)
+    current = checked_period(default_period(today), today=today)
+    unit = _scope(request.GET.get("unit"), actor, units, asked or current, problems)
     has_scope = unit is not None or can_see_province(actor)  # staff of no unit have nothing to see
-    years, latest_year = years_with_data(today)
+    years, latest_year = data_years(today=today, unit=unit)
+    # Nothing asked: the newest year with data in the scope (the current period is a click away).
+    period = asked or checked_period(opening_period(today, latest_year), today=today)
     context = {
         **admin.site.each_context(request),
         "title": _("Bảng điều khiển chuyển đổi số"),
         "period": period, "unit": unit, "scope_units": units, "problems": problems,
-        "province_allowed": can_see_province(actor), "years": years, "latest_year": latest_year,
+        "province_allowed": can_see_province(actor),
+        **_periods_context(period, today, years, latest_year, defaulted=asked is None,
+                           scope_query=urlencode({"unit": unit.code if unit else PROVINCE_SCOPE})),
         "data": dashboard_data(period=period.code, unit=unit) if has_scope else None,
         "report_links": _report_links(request, period),
         "public_enabled": getattr(settings, "PUBLIC_PAGE_ENABLED", True),
@@ -113,22 +136,20 @@ def _language(request):
     return translation.get_language()
 
 
-def _public_period(request):
-    """Return (period, problems) for the public views: the asked period, or the last finished year."""
-    problems = []
-    return _period(request.GET.get("period"), timezone.localdate(), problems), problems
-
-
 def public_page(request):
     """The province's approved figures and progress to target, for citizens and the press; no login."""
     _public_only_when_enabled()
     language = _language(request)
-    period, problems = _public_period(request)
+    today, problems = timezone.localdate(), []
+    years, latest_year = data_years(today=today, dossiers=False)  # the page shows approved values only
+    asked = _asked_period(request.GET.get("period"), today, problems)
+    period = asked or checked_period(opening_period(today, latest_year), today=today)
     data = public_progress(period=period.code)
-    years, latest_year = years_with_data(timezone.localdate())
     context = {
         "title": _("Dữ liệu mở về chuyển đổi số"), "data": data, "period": period, "problems": problems,
-        "years": years, "latest_year": latest_year, "language": language,
+        "language": language,
+        **_periods_context(period, today, years, latest_year, defaulted=asked is None,
+                           scope_query=urlencode({"lang": language}), types=[PeriodType.YEAR]),
         "languages": [translation.get_language_info(code) for code, _name in settings.LANGUAGES],
         "query": urlencode({"period": period.code, "lang": language}),
     }
@@ -136,11 +157,13 @@ def public_page(request):
 
 
 def _download_period(request):
-    raw = request.GET.get("period")
+    """Return (period, error): the period asked for, else the one the public page opens on."""
+    raw, today = request.GET.get("period"), timezone.localdate()
     if not raw:
-        return _period(None, timezone.localdate(), []), None
+        _years, latest_year = data_years(today=today, dossiers=False)
+        return checked_period(opening_period(today, latest_year), today=today), None
     try:
-        return checked_period(raw, today=timezone.localdate()), None
+        return checked_period(raw, today=today), None
     except PeriodError as error:
         return None, str(error.message)
 

@@ -213,23 +213,25 @@ def dashboard_queries(client, **params):
     return len(queries)
 
 
-# The province dashboard of a reviewer, whatever the number of units (34 today):
-#  1 session, 2 user, 3 the user's groups (role), 4 units to choose from, 5 years with approved values,
-#  6–7 the user's and groups' permissions (admin site);
+# The province dashboard of a reviewer, whatever the number of units (35 today):
+#  1 session, 2 user, 3 the user's groups (role), 4 units to choose from, 5 years with approved values (and the
+#  newest in the scope), 6–7 the user's and groups' permissions (admin site);
 #  the report content: 8 indicators, 9 units in the period, 10 latest approved values, 11 targets,
 #  12 province roll-up, 13 indicators reported by hand, 14 values per unit, 15 units expected to report,
 #  16–17 dossiers and overdue by unit, 18–19 dossier totals and overdue, 20 Decision 766 rules,
 #  21 coverage by department (estimates), 22 coverage by department, 23 coverage by level,
 #  24 Decision 766 components, 25 catalogue coverage;
-#  26 indicators by code, 27 units by code, 28–29 dossiers and overdue by month (the trend),
-#  30 the review queue count (the indicators' work links),
-#  31 the regimes the indicators report under, 32 the working-day changes (the period's dates and deadline),
-#  33 the online level scheme in force at the period's end (Decree 43/2011, 42/2022 or 224/2026),
-#  34 the Decision 766 rule set in force for the period; 20 is now its rules, and 24 (the components) is gone
-#  for the official scores published for the units, shown beside the estimates.
+#  26 indicators by code, 27 units by code, 28 the month summary cells of the trend (it shows no overdue
+#  count, so it reads no dossier), 29 the review queue count (the indicators' work links),
+#  30 the regimes the indicators report under, 31 the working-day changes (the period's dates and deadline),
+#  32 the online level scheme in force at the period's end (Decree 43/2011, 42/2022 or 224/2026),
+#  33 the Decision 766 rule set in force for the period; 20 is now its rules, and 24 (the components) is gone
+#  for the official scores published for the units, shown beside the estimates;
+#  34 the first and newest month of dossier summary cells (with 5: the page opens on the newest year with
+#  data), 35 the periods the province's figures are drawn from (a figure of another period says which).
 # The report content belongs to other modules and may get leaner: the budget is a ceiling, the two
 # sizes must match exactly.
-PROVINCE_QUERIES = 34
+PROVINCE_QUERIES = 35
 
 
 def test_dashboard_queries_do_not_grow_with_the_number_of_units(cast, fibre):
