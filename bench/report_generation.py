@@ -10,11 +10,14 @@ summary cells added set-based, then VACUUM ANALYZE, as autovacuum would leave a 
 it prints, each with its ratio to the bare SQL:
 
 - bare SQL: the statements the content runs, captured from a real run and re-executed alone (best of --runs);
-- content: `build_content` in a fresh process, as a worker runs it;
+- content: `build_content` in a fresh process, as a worker's first report (imports and connection included),
+  and again in the same process, as its later reports (warm);
 - XLSX, CSV, PDF: each renderer over that one content object;
 - all three: content plus the three renderers, the worker's whole job;
 
-then the slowest statements, and at the end how each figure moves from the first size to the others.
+Bare SQL and the worker's run alternate --runs times and each figure is its best run, so that bursts of other
+load on the machine hit both alike. Then the slowest statements, and at the end how each figure moves from the
+first size to the others.
 `--skip-load` measures what is stored now (one size). The machine's load average is printed with each size.
 """
 
@@ -33,9 +36,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dxportal.settings")
 YEAR = 2023
-FIGURES = ("bare", "content", "xlsx", "csv", "pdf", "total")
-NAMES = {"bare": "bare SQL", "content": "content", "xlsx": "XLSX", "csv": "CSV", "pdf": "PDF (chart incl.)",
-         "total": "all three (content + 3 formats)"}
+FIGURES = ("bare", "content", "content_warm", "xlsx", "csv", "pdf", "total")
+NAMES = {"bare": "bare SQL", "content": "content (fresh process)", "content_warm": "content (warm, 2nd run)",
+         "xlsx": "XLSX", "csv": "CSV", "pdf": "PDF (chart incl.)", "total": "all three (content + 3 formats)"}
 
 
 def setup_django():
@@ -193,8 +196,8 @@ def grow_dossiers(target):
     return target
 
 
-def bare_sql(runs):
-    """Run the content once to capture its SQL, then time those statements alone: best total, slowest three."""
+def captured_statements():
+    """Run the content once and return the SQL statements it sent."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -202,21 +205,22 @@ def bare_sql(runs):
 
     with CaptureQueriesContext(connection) as captured:
         build_content(period=str(YEAR))
-    statements = [query["sql"] for query in captured.captured_queries]
-    best, each = None, [float("inf")] * len(statements)
-    for _attempt in range(runs):
-        started = time.perf_counter()
-        with connection.cursor() as cursor:
-            for index, sql in enumerate(statements):
-                began = time.perf_counter()
-                cursor.execute(sql)
-                if cursor.description:
-                    cursor.fetchall()
-                each[index] = min(each[index], time.perf_counter() - began)
-        elapsed = time.perf_counter() - started
-        best = elapsed if best is None else min(best, elapsed)
-    slowest = sorted(zip(each, statements, strict=True), reverse=True)[:3]
-    return best, len(statements), slowest
+    return [query["sql"] for query in captured.captured_queries]
+
+
+def bare_sql_once(statements, each):
+    """Time the statements alone, once, on an open connection; keep each one's best time in `each`."""
+    from django.db import connection
+
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        for index, sql in enumerate(statements):
+            began = time.perf_counter()
+            cursor.execute(sql)
+            if cursor.description:
+                cursor.fetchall()
+            each[index] = min(each[index], time.perf_counter() - began)
+    return time.perf_counter() - started
 
 
 def generate_in_child():
@@ -230,6 +234,11 @@ def generate_in_child():
     started = time.perf_counter()
     content = build_content(period=str(YEAR))
     timings["content"] = time.perf_counter() - started
+    # A worker's later reports: imports, connection and caches warm (the rendering below uses the first content).
+    began = time.perf_counter()
+    build_content(period=str(YEAR))
+    timings["content_warm"] = time.perf_counter() - began
+    started += timings["content_warm"]
     for name, render in (("xlsx", render_xlsx), ("csv", render_csv), ("pdf", render_pdf)):
         began = time.perf_counter()
         data = render(content)
@@ -246,21 +255,24 @@ def measure(size, runs):
     from procedures.models import DossierDayStat, DossierMonthStat
 
     load_before = os.getloadavg()
-    bare, statements, slowest = bare_sql(runs)
-    children = []
+    statements = captured_statements()
+    each, bares, children = [float("inf")] * len(statements), [], []
+    # Bare SQL and the worker's run alternate, so that a burst of the machine's other load hits both alike.
     for _attempt in range(runs):
+        bares.append(bare_sql_once(statements, each))
         child = subprocess.run([sys.executable, __file__, "--child"], capture_output=True, text=True, check=True,
                                env=os.environ)
         children.append(json.loads(child.stdout.strip().splitlines()[-1]))
     # Each figure's best run: the least disturbed by the machine's other load.
     best = {name: min(run[name] for run in children) for name in FIGURES if name != "bare"}
-    best["bare"] = bare
+    best["bare"] = bare = min(bares)
+    slowest = sorted(zip(each, statements, strict=True), reverse=True)[:3]
     load_after = os.getloadavg()
     cells = DossierMonthStat.objects.count() + DossierDayStat.objects.count()
     print(f"\n== {size:,} dossiers stored ({cells:,} summary cells); load average "
           f"{load_before[0]:.2f} before, {load_after[0]:.2f} after; best of {runs}")
     for name in FIGURES:
-        extra = f" {statements} statements" if name == "bare" else ""
+        extra = f" {len(statements)} statements" if name == "bare" else ""
         if name in ("xlsx", "csv", "pdf"):
             extra = f" {children[0][f'{name}_bytes']:,} B"
         print(f"  {NAMES[name]:<34} {best[name] * 1000:8.0f} ms  {best[name] / bare:5.2f}x bare SQL{extra}")
