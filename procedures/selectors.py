@@ -212,7 +212,7 @@ def _overdue(pending, keys, as_of, unit_field="unit"):
         late = late.annotate(cell_month=Trunc("received_at", "month", output_field=DateField()))
     if not keys:
         return {(): late.count()}
-    return {tuple(row[name] for name in names): row["n"] for row in late.values(*names).annotate(n=Count("id"))}
+    return {tuple(row[name] for name in names): row["n"] for row in late.values(*names).annotate(n=Count("*"))}
 
 
 def _step_counts(dossiers, period, keys, unit_field):

@@ -5,7 +5,7 @@ same service the API and the schedules call; the files are served only through a
 `reports_visible_to`.
 """
 
-import json
+from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
@@ -13,8 +13,10 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect
 from django.template.defaultfilters import filesizeformat
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
@@ -22,8 +24,10 @@ from django.utils.translation import gettext_lazy as _
 from departments.policy import Actor, units_visible_to
 from kernel.admin import ReadOnlyAdmin
 from kernel.errors import ServiceError
+from kernel.numbers import format_decimal
 
 from .models import Report, ReportKind, ReportStatus
+from .rendering.common import summary_rows
 from .selectors import CONTENT_TYPES, files_in_format_order, report_file_name, reports_visible_to
 from .services import BrokerUnavailable, report_request
 
@@ -49,7 +53,7 @@ class ReportAdmin(ReadOnlyAdmin):
     search_fields = ["period", "unit__code", "unit__name"]
     actions = ["regenerate_selected"]
     fields = ["kind", "period", "scope", "status", "error", "requester", "created_at", "started_at", "finished_at",
-              "attempts", "data_version", "summary_shown", "downloads"]
+              "attempts", "data_version_shown", "summary_shown", "downloads"]
     readonly_fields = fields
     change_list_template = "admin/reports/report/change_list.html"
 
@@ -92,9 +96,27 @@ class ReportAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("tóm tắt"))
     def summary_shown(self, obj):
-        if not obj.summary:
+        """Show the summary as a table of labelled figures in the person's language, numbers written their way."""
+        blocks = []
+        for block, label, value in summary_rows(obj.summary):
+            if not blocks or blocks[-1]["label"] != block:
+                blocks.append({"label": block, "figures": []})
+            blocks[-1]["figures"].append({"label": label, "value": _figure(value),
+                                          "numeric": isinstance(value, int | float | Decimal)})
+        if not blocks:
             return "—"
-        return format_html("<pre>{}</pre>", json.dumps(obj.summary, ensure_ascii=False, indent=2, sort_keys=True))
+        return render_to_string("admin/reports/report/summary.html", {"blocks": blocks})
+
+    @admin.display(description=_("phiên bản dữ liệu"))
+    def data_version_shown(self, obj):
+        """Name the data by when it was read; the fingerprint itself, shortened, only as a hint."""
+        if obj.started_at:
+            text = _("Số liệu đọc lúc %(time)s") % {"time": _moment(obj.started_at)}
+        else:
+            text = _("Số liệu tại thời điểm yêu cầu, %(time)s") % {"time": _moment(obj.created_at)}
+        return format_html('{} <span title="{}">({})</span>', text,
+                           _("Dấu vân tay của dữ liệu: %(version)s") % {"version": obj.data_version},
+                           _("mã %(short)s") % {"short": obj.data_version[:8]})
 
     # pages of their own
 
@@ -180,3 +202,20 @@ class ReportAdmin(ReadOnlyAdmin):
         if refused:
             messages.error(request, _("Không tạo lại được %(count)s báo cáo: %(details)s")
                            % {"count": len(refused), "details": "; ".join(refused)})
+
+
+def _figure(value):
+    """Return a summary figure as text: counts grouped (1.234), rates with two decimals (97,20), "—" for none."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return _("Có") if value else _("Không")
+    if isinstance(value, int):
+        return format_decimal(value, places=0)
+    if isinstance(value, float | Decimal):
+        return format_decimal(Decimal(str(value)), places=2)
+    return str(value)
+
+
+def _moment(moment):
+    return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")

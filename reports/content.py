@@ -5,6 +5,7 @@ The renderers (XLSX, CSV, PDF) draw the same content, so every format shows the 
 """
 
 import hashlib
+import heapq
 from decimal import Decimal
 
 from django.utils import timezone
@@ -16,8 +17,8 @@ from departments.policy import Actor
 from indicators.periods import parse_period
 from indicators.scoring import Status
 from indicators.selectors import completeness, period_rules, progress
-from procedures.models import Component766, LevelScheme
-from procedures.selectors import coverage, decision766_estimates, procedure_stats, with_official_scores
+from procedures.models import STAT_COUNTERS, Component766, LevelScheme
+from procedures.selectors import coverage, decision766_estimates, procedure_stats, with_official_scores, with_rates
 
 from .models import DataChange
 
@@ -49,7 +50,7 @@ def build_content(*, period, unit=None):
     progress_result = progress(period=period, unit=unit)
     completeness_result = completeness(period=period, units=scope_units)
     stats = procedure_stats(actor=actor, period=parsed, unit=unit, group_by="unit")
-    [totals] = procedure_stats(actor=actor, period=parsed, unit=unit, group_by="none")
+    totals = _totals(stats)  # the units' rows add up to the scope: no second pass over cells and dossiers
     scheme = LevelScheme.on(parsed.end)  # the online level scheme every catalogue figure is under
     estimates = decision766_estimates(actor=actor, period=parsed, unit=unit, stats_by_unit=stats, level_scheme=scheme)
     with_official_scores(estimates, parsed)
@@ -77,6 +78,15 @@ def build_content(*, period, unit=None):
         "chart": _chart(indicator_rows),
         "summary": _summary(indicator_rows, completeness_result, totals, coverage(on=parsed.end, scheme=scheme)[0]),
     }
+
+
+def _totals(stats):
+    """Return the scope's dossier counts and rates as the sum of its units' rows (counters and overdue add up)."""
+    totals = dict.fromkeys((*STAT_COUNTERS, "overdue"), 0)
+    for row in stats:
+        for name in totals:
+            totals[name] += row[name] or 0
+    return with_rates(totals)
 
 
 def _period_rules(code):
@@ -242,20 +252,24 @@ def _ranking_section(estimates, stats):
 
 
 def _gaps_section(unit_rows, completeness_result, parsed, rules):
+    # Rank first, then describe only the GAP_LIMIT shown: a province has tens of thousands of unit rows.
+    behind = heapq.nsmallest(GAP_LIMIT, (row for row in unit_rows if row["status"] == Status.OFF_TRACK),
+                             key=lambda row: (-Decimal((row["target"] or 0) - (row["value"] or 0)), row["unit"].code))
+    behind_kind = _("Chậm so với lộ trình")
     # `indicator` carries the code for readers (the dashboard links it); the columns stay what people read.
-    gaps = [{"kind": _("Chậm so với lộ trình"), "unit": row["unit"].code, "name": row["unit"].name,
+    gaps = [{"kind": behind_kind, "unit": row["unit"].code, "name": row["unit"].name,
              "indicator": row["indicator"].code,
              "detail": f"{row['indicator'].code}: {row['value']} / {row['target']}",
-             "size": (row["target"] or 0) - (row["value"] or 0)}
-            for row in unit_rows if row["status"] == Status.OFF_TRACK]
+             "size": (row["target"] or 0) - (row["value"] or 0)} for row in behind]
     # A unit owes its values once the period's deadline has passed, under the regimes it reports under.
     deadlines = [rule["deadline"] for rule in rules if rule["deadline"]]
     overdue = timezone.localdate().isoformat() > (max(deadlines) if deadlines else parsed.end.isoformat())
+    owing = heapq.nsmallest(GAP_LIMIT, (row for row in completeness_result["rows"] if overdue and row["missing"]),
+                            key=lambda row: (-row["missing"], row["unit"].code))
     gaps += [{"kind": _("Chưa gửi báo cáo"), "unit": row["unit"].code, "name": row["unit"].name, "indicator": None,
               "detail": _("%(missing)s/%(expected)s chỉ tiêu chưa gửi") % {"missing": row["missing"],
                                                                             "expected": row["expected"]},
-              "size": Decimal(row["missing"]) * 10}
-             for row in completeness_result["rows"] if overdue and row["missing"]]
+              "size": Decimal(row["missing"]) * 10} for row in owing]
     gaps.sort(key=lambda gap: (-Decimal(gap["size"]), gap["unit"]))
     return {
         "key": "gaps", "title": _("Những khoảng cách lớn nhất"),

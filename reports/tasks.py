@@ -1,14 +1,22 @@
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
+from celery.signals import worker_process_init
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from indicators.selectors import last_finished_period
 
+from .rendering.pdf import prepare_pdf
 from .services import report_fail, report_generate, report_request
 
 TRANSIENT = (OperationalError, InterfaceError)
+
+
+@worker_process_init.connect(dispatch_uid="reports_prepare_pdf")
+def prepare_worker_process(**kwargs):
+    """Read the PDF fonts when a worker process starts, not inside its first report."""
+    prepare_pdf()
 
 
 @shared_task(bind=True, name="reports.generate_report", acks_late=True, reject_on_worker_lost=True, max_retries=3)

@@ -23,19 +23,41 @@ def _summary_labels():
         "no_target": _("Chưa giao mục tiêu"), "expected": _("Phải báo cáo"), "submitted": _("Đã gửi"),
         "approved": _("Đã duyệt"), "missing": _("Chưa gửi"), "procedures": _("Số TTHC"),
         "online": _("Có DVCTT"), "full_online": _("Toàn trình"), "online_share": _("Tỷ lệ có DVCTT (%)"),
-        "full_online_share": _("Tỷ lệ toàn trình (%)"),
+        "full_online_share": _("Tỷ lệ toàn trình (%)"), "scheme": _("Thang mức độ dịch vụ trực tuyến"),
+        "carried_over": _("Còn ghi theo hệ thống cũ"), "level_3_4": _("Số TTHC mức độ 3–4"),
+        "level_4": _("Số TTHC mức độ 4"), "level_3_4_share": _("Tỷ lệ mức độ 3–4 (%)"),
+        "level_4_share": _("Tỷ lệ mức độ 4 (%)"), "partial_with_reason": _("Một phần có lý do pháp lý"),
     }
 
 
 def summary_rows(summary):
-    """Yield (block label, figure label, value) for the summary's figures, in the content's order."""
+    """Yield (block label, figure label, value) for the summary's figures, in the content's order.
+
+    Nested figures (the level scheme's own, proactive services per level) come out as figures of their block,
+    and the scheme as its name: every format and the admin show the same readable rows, never a raw dict.
+    """
     labels = _summary_labels()
     for block, figures in (summary or {}).items():
         if not isinstance(figures, dict):
             yield "", labels.get(block, block), figures
             continue
         for key, value in figures.items():
-            yield labels.get(block, block), labels.get(key, key), value
+            yield from _figure_rows(labels.get(block, block), key, value, labels)
+
+
+def _figure_rows(block, key, value, labels):
+    if key == "scheme":
+        if value:
+            yield block, labels["scheme"], f"{value.get('name', '')} ({value.get('code', '')})"
+        return
+    if not isinstance(value, dict):
+        yield block, labels.get(key, key), value
+        return
+    for inner, figure in value.items():
+        if key == "proactive":
+            yield block, _("Dịch vụ chủ động mức %(level)s") % {"level": inner}, figure
+        else:
+            yield from _figure_rows(block, inner, figure, labels)
 
 
 def period_label(code):

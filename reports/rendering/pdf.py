@@ -1,6 +1,8 @@
 """Render a report's content as an A4 PDF: heading, progress chart, summary tables, section tables."""
 
+import importlib.util
 import io
+import math
 import os
 from bisect import bisect_right
 from functools import partial
@@ -9,6 +11,8 @@ from xml.sax.saxutils import escape
 
 from django.utils import formats
 from django.utils.translation import gettext as _
+from reportlab import rl_config
+from reportlab.graphics.shapes import Drawing, Line, Rect, String
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4, landscape
@@ -22,7 +26,6 @@ from reportlab.platypus import (
     CondPageBreak,
     Flowable,
     Frame,
-    Image,
     KeepTogether,
     NextPageTemplate,
     PageBreak,
@@ -56,14 +59,26 @@ HEADER_LINE = 60  # pt: a header shorter than this stays on one line
 # Tried in order: the first layout whose columns fit the page width (text columns may wrap) wins.
 PDF_LAYOUTS = (("portrait", 8), ("landscape", 8), ("landscape", 7), ("landscape", 6))
 HEADER_BLUE, STRIPE, GRID = colors.HexColor("#DDEBF7"), colors.HexColor("#F5F8FC"), colors.HexColor("#9AA5B1")
-CHART_DPI = 150
+CHART_FONT, CHART_ROW = 8, 18  # pt
+CHART_BAR, CHART_TARGET = colors.HexColor("#2F6DB5"), colors.HexColor("#D62728")
+CHART_TEXT, CHART_GRID, CHART_AXIS = colors.HexColor("#333333"), colors.HexColor("#DDDDDD"), colors.HexColor("#888888")
 
 
+
+
+def prepare_pdf():
+    """Load what every PDF needs once per process (the fonts take a tenth of a second to read); idempotent.
+
+    Workers call it when their process starts, so that a report pays only for its own pages.
+    """
+    _register_fonts()
+    # Compressed streams stay binary: the ASCII85 layer costs time (in pure Python) and a quarter more bytes.
+    rl_config.useA85 = 0
 
 
 def render_pdf(content):
     """Return the content as an A4 PDF: heading, chart of progress against targets, summary, section tables."""
-    _register_fonts()
+    prepare_pdf()
     styles = _pdf_styles()
     buffer = io.BytesIO()
     title = str(content.get("title") or "")
@@ -91,12 +106,14 @@ def render_pdf(content):
 
 
 def _register_fonts():
-    """Register DejaVu Sans from matplotlib's own data, the one Vietnamese-capable font the install brings."""
+    """Register DejaVu Sans from matplotlib's own data, the one Vietnamese-capable font the install brings.
+
+    Found without importing matplotlib (half a second): only its font files are used.
+    """
     if FONT_BOLD in pdfmetrics.getRegisteredFontNames():
         return
-    import matplotlib
-
-    fonts = os.path.join(matplotlib.get_data_path(), "fonts", "ttf")
+    package = importlib.util.find_spec("matplotlib").submodule_search_locations[0]
+    fonts = os.path.join(package, "mpl-data", "fonts", "ttf")
     pdfmetrics.registerFont(TTFont(FONT, os.path.join(fonts, "DejaVuSans.ttf")))
     pdfmetrics.registerFont(TTFont(FONT_BOLD, os.path.join(fonts, "DejaVuSans-Bold.ttf")))
     pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT, boldItalic=FONT_BOLD)
@@ -166,50 +183,80 @@ def _pdf_chart(chart, styles):
     items = chart.get("items") or []
     if not items:
         return [heading, Paragraph(escape(_("Chưa có chỉ tiêu có mục tiêu để vẽ biểu đồ.")), styles["empty"])]
-    png, (width, height) = _chart_png(items)
+    drawing = _chart_drawing(items, _frame_width("portrait"))
     # Fit the frame, leaving room for the heading above: a flowable taller than a page cannot be laid out.
-    scale = min(1, _frame_width("portrait") / width, (A4[1] - 2 * MARGIN - 40) / height)
-    return [KeepTogether([heading, Image(io.BytesIO(png), width=width * scale, height=height * scale)])]
+    scale = min(1, (A4[1] - 2 * MARGIN - 40) / drawing.height)
+    if scale < 1:
+        drawing.scale(scale, scale)
+        drawing.width, drawing.height = drawing.width * scale, drawing.height * scale
+    return [KeepTogether([heading, drawing])]
 
 
-def _chart_png(items):
-    """Return a horizontal bar chart of value per item, with the target marked, as PNG bytes and its size in pt."""
-    # Imported here so that web processes which never draw a chart do not pay for matplotlib.
-    import matplotlib
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-    from matplotlib.font_manager import FontProperties
+def _chart_drawing(items, width):
+    """Return a horizontal bar chart of value per item, with the target marked, as vector shapes (drawn once).
 
-    font = FontProperties(fname=os.path.join(matplotlib.get_data_path(), "fonts", "ttf", "DejaVuSans.ttf"), size=8)
-    separators = _separators()
+    Drawn straight into the PDF with the report's own font: no raster image, no plotting library to load.
+    """
+    glyphs, separators = _GlyphWidths(FONT), _separators()
     values = [_chart_number(item.get("value")) for item in items]
     targets = [_chart_number(item.get("target")) for item in items]
-    positions = range(len(items))
-    size = (7.0, 1.2 + 0.3 * len(items))
-    # A bare Figure (not pyplot) is not kept in pyplot's registry: it is freed as soon as it goes out of scope.
-    figure = Figure(figsize=size)
-    FigureCanvasAgg(figure)
-    axes = figure.add_subplot()
-    axes.barh(positions, [value or 0 for value in values], height=0.6, color="#2F6DB5", label=_("Giá trị đã duyệt"))
-    axes.plot([t if t is not None else float("nan") for t in targets], positions, linestyle="none", marker="|",
-              markersize=14, markeredgewidth=2.5, color="#D62728", label=_("Mục tiêu"))
+    labels = [str(item.get("label") or "") for item in items]
     top = max([number for number in values + targets if number is not None] + [1])
-    for position, value, target in zip(positions, values, targets, strict=True):
+    step = _tick_step(top * 1.25)
+    axis_end = top * 1.25
+    left = max(map(glyphs.width, labels)) * CHART_FONT + 8
+    plot = width - left - 6
+    bottom = CHART_FONT * 2 + 14  # tick labels, then the legend
+    height = bottom + CHART_ROW * len(items) + 4
+    drawing = Drawing(width, height)
+    drawing.hAlign = "LEFT"
+
+    def x_of(number):
+        return left + plot * max(0, min(number, axis_end)) / axis_end
+
+    tick = 0.0
+    while tick <= axis_end + step / 1000:
+        drawing.add(Line(x_of(tick), bottom, x_of(tick), height - 4, strokeColor=CHART_GRID, strokeWidth=0.5))
+        drawing.add(String(x_of(tick), bottom - CHART_FONT - 2, _plain(tick, separators), fontName=FONT,
+                           fontSize=CHART_FONT - 1, textAnchor="middle", fillColor=CHART_TEXT))
+        tick += step
+    drawing.add(Line(left, bottom, left, height - 4, strokeColor=CHART_AXIS, strokeWidth=0.75))
+    for index, (label, value, target) in enumerate(zip(labels, values, targets, strict=True)):
+        middle = height - 4 - CHART_ROW * (index + 0.5)
+        drawing.add(String(left - 4, middle - CHART_FONT / 3, label, fontName=FONT, fontSize=CHART_FONT,
+                           textAnchor="end", fillColor=CHART_TEXT))
+        if value:
+            drawing.add(Rect(left, middle - CHART_ROW * 0.3, x_of(value) - left, CHART_ROW * 0.6,
+                             fillColor=CHART_BAR, strokeColor=None))
+        if target is not None:
+            drawing.add(Line(x_of(target), middle - CHART_ROW * 0.42, x_of(target), middle + CHART_ROW * 0.42,
+                             strokeColor=CHART_TARGET, strokeWidth=2.5))
         text = _("chưa có số liệu") if value is None else f"{_plain(value, separators)} / {_plain(target, separators)}"
-        axes.text((value or 0) + top * 0.01, position, text, va="center", fontproperties=font, color="#333333")
-    axes.set_xlim(0, top * 1.25)
-    axes.set_yticks(list(positions), [str(item.get("label") or "") for item in items], fontproperties=font)
-    axes.invert_yaxis()
-    for label in axes.get_xticklabels():
-        label.set_fontproperties(font)
-    axes.grid(axis="x", color="#DDDDDD", linewidth=0.5)
-    axes.set_axisbelow(True)
-    axes.legend(prop=font, loc="lower right")
-    figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=CHART_DPI, metadata={"Software": None})
-    figure.clear()
-    return buffer.getvalue(), (size[0] * 72, size[1] * 72)
+        drawing.add(String(x_of(value or 0) + 3, middle - CHART_FONT / 3, text, fontName=FONT, fontSize=CHART_FONT,
+                           fillColor=CHART_TEXT))
+    _chart_legend(drawing, width, glyphs)
+    return drawing
+
+
+def _chart_legend(drawing, width, glyphs):
+    """Add the legend under the plot, at the right: the bar's colour and the target's mark, named."""
+    entries = ((_("Giá trị đã duyệt"), "bar"), (_("Mục tiêu"), "target"))
+    x = width - 6 - sum(glyphs.width(name) * CHART_FONT + 22 for name, _kind in entries)
+    y = 3
+    for name, kind in entries:
+        if kind == "bar":
+            drawing.add(Rect(x, y, 10, 6, fillColor=CHART_BAR, strokeColor=None))
+        else:
+            drawing.add(Line(x + 5, y - 1, x + 5, y + 8, strokeColor=CHART_TARGET, strokeWidth=2.5))
+        drawing.add(String(x + 13, y, name, fontName=FONT, fontSize=CHART_FONT, fillColor=CHART_TEXT))
+        x += glyphs.width(name) * CHART_FONT + 22
+
+
+def _tick_step(span):
+    """Return a round step (1, 2 or 5 times a power of ten) giving about five ticks over span."""
+    rough = span / 5
+    power = 10 ** math.floor(math.log10(rough))
+    return next(factor * power for factor in (1, 2, 5, 10) if factor * power >= rough)
 
 
 def _chart_number(value):
@@ -308,7 +355,8 @@ def _pdf_section(section, styles):
         leading = font_size * LEADING
         heights = [max(cell.count("\n") for cell in row) * leading + leading + CELL_PAD_TOP + CELL_PAD_BOTTOM
                    for row in data[1:]]
-        flowables.append(_PagedTable(data[0], data[1:], heights, column_widths, style))
+        flowables.append(_PagedTable(data[0], data[1:], heights, column_widths, style, font_size=font_size,
+                                     numeric=numeric, glyphs=glyphs))
     if not rows:
         flowables.append(Paragraph(escape(_("Không có số liệu trong kỳ.")), styles["empty"]))
     if section.get("note"):
@@ -317,30 +365,38 @@ def _pdf_section(section, styles):
 
 
 class _PagedTable(Flowable):
-    """A table with a repeated header that builds one reportlab Table per page.
+    """A table with a repeated header, split into one piece per page, whose body rows are painted directly.
 
     reportlab's Table copies and re-measures all remaining rows at every page break, which grows with the
-    square of the rows. Here each row's height is known up front (plain strings: lines × leading + padding),
-    so finding a page break is a binary search and each page's Table holds only that page's rows.
+    square of the rows, and draws each cell through its style machinery with a text object of its own. Here
+    each row's height is known up front (plain strings: lines × leading + padding), so finding a page break
+    is a binary search; the header is a one-row reportlab Table, and the body of a page is its stripes, one
+    path of grid lines and one text object for all its cells.
     """
 
-    def __init__(self, header, rows, heights, column_widths, style, start=0, tops=None, header_height=None):
+    def __init__(self, header, rows, heights, column_widths, style, *, font_size, numeric, glyphs, start=0,
+                 end=None, tops=None, header_table=None, header_height=None):
         super().__init__()
         self.header, self.rows, self.heights = header, rows, heights
-        self.column_widths, self.style, self.start = column_widths, style, start
+        self.column_widths, self.style, self.font_size = column_widths, style, font_size
+        self.numeric, self.glyphs = set(numeric), glyphs
+        self.start, self.end = start, len(rows) if end is None else end
         self.tops = tops or list(accumulate(heights, initial=0))
+        # One header Table for every page's piece: its cells (Paragraphs) are laid out once.
+        self.header_table = header_table or Table([header], colWidths=column_widths, style=style, hAlign="LEFT")
         self.header_height = header_height
         self.hAlign = "LEFT"
 
-    def _table(self, end):
-        return Table([self.header, *self.rows[self.start:end]], colWidths=self.column_widths,
-                     rowHeights=[None, *self.heights[self.start:end]], style=self.style, hAlign="LEFT")
+    def _piece(self, start, end):
+        return _PagedTable(self.header, self.rows, self.heights, self.column_widths, self.style,
+                           font_size=self.font_size, numeric=self.numeric, glyphs=self.glyphs, start=start, end=end,
+                           tops=self.tops, header_table=self.header_table, header_height=self.header_height)
 
     def wrap(self, available_width, available_height):
         if self.header_height is None:
-            self.header_height = self._table(self.start).wrap(available_width, available_height)[1]
+            self.header_height = self.header_table.wrap(available_width, available_height)[1]
         self.width = sum(self.column_widths)
-        self.height = self.header_height + self.tops[-1] - self.tops[self.start]
+        self.height = self.header_height + self.tops[self.end] - self.tops[self.start]
         return self.width, self.height
 
     def split(self, available_width, available_height):
@@ -348,16 +404,60 @@ class _PagedTable(Flowable):
         end = bisect_right(self.tops, self.tops[self.start] + available_height - self.header_height) - 1
         if end <= self.start:
             return []
-        if end >= len(self.rows):
-            return [self._table(len(self.rows))]
-        rest = _PagedTable(self.header, self.rows, self.heights, self.column_widths, self.style, start=end,
-                           tops=self.tops, header_height=self.header_height)
-        return [self._table(end), rest]
+        if end >= self.end:
+            return [self]
+        return [self._piece(self.start, end), self._piece(end, self.end)]
 
     def draw(self):
-        table = self._table(len(self.rows))
-        table.wrapOn(self.canv, self.width, self.height)
-        table.drawOn(self.canv, 0, 0)
+        self.header_table.drawOn(self.canv, 0, self.height - self.header_height)
+        self._draw_body(self.height - self.header_height)
+
+    def _draw_body(self, top):
+        canvas, lefts = self.canv, list(accumulate(self.column_widths, initial=0))
+        bottoms = [top - (self.tops[index + 1] - self.tops[self.start]) for index in range(self.start, self.end)]
+        canvas.saveState()
+        canvas.setFillColor(STRIPE)
+        for local, index in enumerate(range(self.start, self.end)):
+            if local % 2:
+                canvas.rect(0, bottoms[local], self.width, self.heights[index], stroke=0, fill=1)
+        grid = canvas.beginPath()
+        for bottom in bottoms:
+            grid.moveTo(0, bottom)
+            grid.lineTo(self.width, bottom)
+        for left in lefts:
+            grid.moveTo(left, top)
+            grid.lineTo(left, bottoms[-1] if bottoms else top)
+        canvas.setStrokeColor(GRID)
+        canvas.setLineWidth(0.25)
+        canvas.drawPath(grid, stroke=1, fill=0)
+        canvas.setFillColor(colors.black)
+        text = canvas.beginText()
+        text.setFont(FONT, self.font_size, self.font_size * LEADING)
+        for local, index in enumerate(range(self.start, self.end)):
+            self._row_text(text, self.rows[index], lefts, bottoms[local] + self.heights[index], self.heights[index])
+        canvas.drawText(text)
+        canvas.restoreState()
+
+    def _row_text(self, text, row, lefts, row_top, height):
+        size, leading = self.font_size, self.font_size * LEADING
+        for column, cell in enumerate(row):
+            if not cell:
+                continue
+            lines = cell.split("\n")
+            # Centred vertically, as the header: the middle of the block of lines (a line's middle lies about
+            # 0.3 em above its baseline) on the middle of the row's inner height.
+            middle = row_top - CELL_PAD_TOP - (height - CELL_PAD_TOP - CELL_PAD_BOTTOM) / 2
+            baseline = middle + (len(lines) - 1) * leading / 2 - 0.3 * size
+            for line in lines:
+                if column in self.numeric:
+                    x = lefts[column + 1] - CELL_PADDING - self.glyphs.width(line) * size
+                else:
+                    x = lefts[column] + CELL_PADDING
+                # What setTextOrigin and textOut emit, without their pure-Python number formatting and the
+                # string width they measure to move a cursor that the next origin resets anyway.
+                text._code.append(f"1 0 0 1 {x:.2f} {baseline:.2f} Tm")
+                text._textOut(line)
+                baseline -= leading
 
 
 class _GlyphWidths(dict):

@@ -150,7 +150,7 @@ def test_report_page_is_read_only(cast):
     assert page.status_code == 200
     html = page.content.decode()
     assert 'name="_save"' not in html
-    assert "on_time_rate" in html and f'href="{file_link(report, "pdf")}"' in html
+    assert "Tỷ lệ đúng hạn (%)" in html and f'href="{file_link(report, "pdf")}"' in html
     assert client.post(f"{REPORTS}{report.pk}/change/", {"period": "2022"}).status_code == 403
     assert client.get(f"{REPORTS}add/").status_code == 403
     assert client.post(f"{REPORTS}{report.pk}/delete/", {"post": "yes"}).status_code == 403

@@ -273,9 +273,14 @@ def test_pdf_lays_out_a_cell_longer_than_a_page():
     assert "Tình hình giải quyết hồ sơ" in "\n".join(pages)
 
 
-def test_pdf_embeds_the_chart_as_an_image():
-    reader, _pages = pdf_text(render_pdf(sample_content()))
-    assert len(reader.pages[0].images) == 1
+def test_pdf_draws_the_chart_as_vector_shapes_with_its_labels():
+    reader, pages = pdf_text(render_pdf(sample_content()))
+    assert len(reader.pages[0].images) == 0  # no raster image: the chart is drawn with the report's own font
+    first = pages[0]
+    assert "Tiến độ so với mục tiêu" in first
+    assert "Giá trị đã duyệt" in first and "Mục tiêu" in first  # the legend, searchable text
+    for item in sample_content()["chart"]["items"]:
+        assert item["label"] in first
 
 
 # --- all formats --------------------------------------------------------------------------------------------
@@ -297,8 +302,8 @@ def test_empty_content_gives_a_readable_file_in_every_format():
 @pytest.mark.django_db
 def test_every_format_renders_from_one_content_reading_nothing_else(django_assert_num_queries, monkeypatch):
     drawn = []
-    draw = pdf_rendering._chart_png
-    monkeypatch.setattr(pdf_rendering, "_chart_png", lambda items: drawn.append(items) or draw(items))
+    draw = pdf_rendering._chart_drawing
+    monkeypatch.setattr(pdf_rendering, "_chart_drawing", lambda items, width: drawn.append(items) or draw(items, width))
     content = sample_content()
     before = copy.deepcopy(content)
     with django_assert_num_queries(0):
