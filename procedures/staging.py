@@ -117,7 +117,8 @@ def write(source, batch, creates, updates, existing, children, *, immediate):
         _copy(raw, STAGE, columns["dossier"], _dossier_rows(itertools.chain(creates, updates)))
         supplements = [(code, position, *item) for code in rewrite
                        for position, item in enumerate(children[code][0], start=1)]
-        steps = [(code, position, *item) for code in rewrite for position, item in enumerate(children[code][1], start=1)]
+        steps = [(code, position, *item) for code in rewrite
+                 for position, item in enumerate(children[code][1], start=1)]
         _copy(raw, STAGE_SUPPLEMENTS, columns["supplement"], supplements)
         _copy(raw, STAGE_STEPS, columns["step"], steps)
     with connection.cursor() as cursor:
