@@ -1,6 +1,7 @@
 """The staging write path (procedures.staging, PostgreSQL) against the ORM path: the same rows, children,
 statistics and summaries for the same batches, a query count that does not grow with the batch, and every
-ingest test of the portal's own shape, the national shape and the trust suite run again through staging."""
+ingest test of the portal's own shape, the national shape and the trust suite runs again through staging
+(test_staging_rerun_*.py)."""
 
 import pytest
 from django.db import connection
@@ -20,9 +21,10 @@ from procedures.models import (
 )
 from tests.factories import ProcedureFactory
 
-pytestmark = pytest.mark.skipif(not staging.available(), reason="the staging path is PostgreSQL's")
 from .test_dvcqg import AGENCY_A, historic_row, national, step, supplement
 from .test_ingest import row
+
+pytestmark = pytest.mark.skipif(not staging.available(), reason="the staging path is PostgreSQL's")
 
 HCM_CODE = "1.000001.H42"
 
