@@ -7,8 +7,9 @@ any database; this module replaces only its write (`ingest._write_orm`, used on 
 batches). Queries per batch, whatever its size: the staging tables (one multi-statement query), the main
 statement, the month upsert and the day upsert, plus one binary COPY per staging table that has rows.
 
-The main statement reads the stored versions of the batch's dossiers (`old`) in the same snapshot the upsert
-starts from, so the statistics delta is new cells minus old cells of exactly the rows the upsert changed
+The main statement reads the stored versions of the batch's changed dossiers (`old`, by the ids the
+classification read: an index lookup whatever the table's size) in the same snapshot the upsert starts
+from, so the statistics delta is new cells minus old cells of exactly the rows the upsert changed
 (`ON CONFLICT ... DO UPDATE ... WHERE` something differs; `RETURNING` says which). Two writers of one source
 never meet here: ingest holds the source's advisory lock. Writers of different sources share only
 statistics cells, which both upserts take in (unit, procedure, month or day) order, months first, the
@@ -122,7 +123,8 @@ def write(source, batch, creates, updates, existing, children, *, immediate):
         _copy(raw, STAGE_SUPPLEMENTS, columns["supplement"], supplements)
         _copy(raw, STAGE_STEPS, columns["step"], steps)
     with connection.cursor() as cursor:
-        cursor.execute(_main_sql(), {"source": source, "batch": batch.pk})
+        updated = [existing[code][0] for code, _values in updates]
+        cursor.execute(_main_sql(), {"source": source, "batch": batch.pk, "updated": updated})
         cursor.execute(_upsert_sql(DossierMonthStat, "month", "date_trunc('month', d.day::timestamp)::date"))
         cursor.execute(_upsert_sql(DossierDayStat, "day", "d.day"))
 
@@ -199,7 +201,7 @@ def _main_sql():
     step_columns = ", ".join(_q(column) for column, _kind in _columns(DossierStep, STEP_NAMES))
     return f"""
 WITH old AS MATERIALIZED (
-    SELECT {read} FROM {STAGE} s JOIN {dossiers} d ON d.source = %(source)s AND d.code = s.code
+    SELECT {read} FROM {dossiers} d WHERE d.id = ANY(%(updated)s::bigint[])
 ),
 up AS (
     INSERT INTO {dossiers} (source, code, {written}, last_import_id)
