@@ -331,9 +331,9 @@ class Server:
             children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
             return [int(pid) for pid in children.read_text().split()] if children.exists() else []
 
-    def sample_memory(self):
+    def sample_memory(self, shape="portal"):
         for pid in self.worker_pids():
-            self.memory.setdefault(pid, []).append(rss_mib(pid))
+            self.memory.setdefault((shape, pid), []).append(rss_mib(pid))
 
     def stop(self):
         if self.process is not None and self.process.poll() is None:
@@ -364,15 +364,15 @@ def rss_mib(pid):
 
 
 def push_all(server, secret, bodies, clients, expect="created", shape="portal"):
-    """POST every body, `clients` at a time; return (rows, seconds, per-batch seconds)."""
+    """POST every body, `clients` at a time; return (rows, seconds, per-batch seconds in the order sent)."""
     import requests
 
     local = threading.local()
     lock = threading.Lock()
-    latencies = []
-    finished = []  # (seconds since the first request, rows) as each answer arrives
+    latencies = [None] * len(bodies)
 
-    def send(body):
+    def send(numbered):
+        number, body = numbered
         session = getattr(local, "session", None)
         if session is None:
             session = local.session = requests.Session()
@@ -388,25 +388,20 @@ def push_all(server, secret, bodies, clients, expect="created", shape="portal"):
         if counts[expect] != counts["rows"]:
             raise RuntimeError(f"expected every row {expect}: {counts}")
         with lock:
-            latencies.append(took)
-            finished.append((time.perf_counter() - began, counts["rows"]))
-            server.sample_memory()
+            latencies[number] = took
+            server.sample_memory(shape)
         return counts["rows"]
 
     began = time.perf_counter()
     with ThreadPoolExecutor(max_workers=clients) as pool:
-        rows = sum(pool.map(send, bodies))
-    return rows, time.perf_counter() - began, latencies, sorted(finished)
+        rows = sum(pool.map(send, enumerate(bodies)))
+    return rows, time.perf_counter() - began, latencies
 
 
-def tenths(finished):
-    """Return (rows/s over the first tenth of the batches, over the last tenth) from their answer times."""
-    count = max(1, len(finished) // 10)
-    first = finished[:count]
-    last = finished[-count - 1:]  # from the answer before the last tenth to the end
-    first_rate = sum(rows for _t, rows in first) / first[-1][0]
-    last_rate = sum(rows for _t, rows in last[1:]) / (last[-1][0] - last[0][0]) if len(last) > 1 else float("nan")
-    return first_rate, last_rate, sum(rows for _t, rows in finished[:-count])
+def tenths(latencies):
+    """Return the median batch time of the first tenth of the batches sent and of the last tenth."""
+    count = max(1, len(latencies) // 10)
+    return statistics.median(latencies[:count]), statistics.median(latencies[-count:])
 
 
 def check_totals(expected):
@@ -509,6 +504,7 @@ def profile_batch(args, plan, shape):
     profiler.disable()
     took = time.perf_counter() - began
     assert summary["counts"]["created"] == len(rows), summary["counts"]
+    same_moment = compare_paths(args, plan, shape, actor, source)
     stats = pstats.Stats(profiler)
     parts = [("validate (procedures.ingest._validate)", "ingest.py", "_validate"),
              ("  of which the rows' loop (_clean)", "ingest.py", "_clean"),
@@ -530,8 +526,32 @@ def profile_batch(args, plan, shape):
     for value in executes:
         print(f"                {'  database statements (cursor.execute)':<40} {value[3] * 1000:7.0f} ms  "
               f"{100 * value[3] / took:4.0f} %  ({value[1]} statements)")
+    print(f"                without the profiler, new batches of {args.profile:,} one after the other, staging / ORM "
+          f"path: {', '.join(f'{a * 1000:.0f} / {b * 1000:.0f} ms' for a, b in same_moment)}")
     if os.environ.get("BENCH_PROFILE_TOP"):
         stats.sort_stats("tottime").print_stats(int(os.environ["BENCH_PROFILE_TOP"]))
+
+
+def compare_paths(args, plan, shape, actor, source, rounds=2):
+    """Time fresh batches through the staging path and the ORM path alternately (same machine load)."""
+    from django.conf import settings
+
+    from procedures.ingest import dossiers_import
+
+    timings = []
+    for attempt in range(rounds):
+        pair = []
+        for path, threshold in (("staging", 0), ("orm", 10**9)):
+            fresh = generate(argparse.Namespace(rows=args.profile, seed=args.seed + 10 + attempt), plan)
+            rows = json.loads(json_body([(f"CMP-{path}-{attempt}-{row[0]}", *row[1:]) for row in fresh], shape))
+            rows = rows["dossiers"] if isinstance(rows, dict) else rows
+            settings.DOSSIER_STAGING_MIN_ROWS = threshold
+            began = time.perf_counter()
+            dossiers_import(rows=rows, source=source, actor=actor, channel="api", shape=shape)
+            pair.append(time.perf_counter() - began)
+        timings.append(tuple(pair))
+    del settings.DOSSIER_STAGING_MIN_ROWS
+    return timings
 
 
 def time_stats_in_process(runs=3):
@@ -574,12 +594,14 @@ def report(args, loads, copies, memory, stats_orm, stats_fresh, stats_http, rows
         print(f"{shape:<16}{api_rate:>12,.0f}{copy_rate:>13,.0f}{api_rate / copy_rate:>12.2f}")
     stored = 0
     for shape, (api, resend) in loads.items():
-        rows, seconds, latencies, finished = api
-        first, last, before_last = tenths(finished)
+        rows, seconds, latencies = api
+        first, last = tenths(latencies)
+        tenth = rows // 10
         print(f"API ingest      {shape}: {rows:,} rows in {seconds:.1f} s = {rows / seconds:,.0f} rows/s end to end "
               f"(batch: median {statistics.median(latencies):.2f} s, max {max(latencies):.2f} s)")
-        print(f"                first tenth {first:,.0f} rows/s ({stored:,}+ dossiers stored), last tenth "
-              f"{last:,.0f} rows/s ({stored + before_last:,}+ stored): {last / first:.2f}x")
+        print(f"                median batch of the first tenth {first:.2f} s ({stored:,}–{stored + tenth:,} dossiers "
+              f"stored), of the last tenth {last:.2f} s ({stored + rows - tenth:,}–{stored + rows:,} stored): "
+              f"{last / first:.2f}x")
         if resend[0]:
             print(f"API re-send     {shape}: {resend[0]:,} unchanged rows in {resend[1]:.1f} s = "
                   f"{resend[0] / resend[1]:,.0f} rows/s")
@@ -588,9 +610,9 @@ def report(args, loads, copies, memory, stats_orm, stats_fresh, stats_http, rows
         what = "dossiers" if shape == "portal" else "dossiers, their steps and supplements"
         print(f"PostgreSQL COPY {shape}: {rows:,} rows in {seconds:.1f} s = {rows / seconds:,.0f} rows/s ({what}, "
               "copies of the tables with their indexes, one commit a batch)")
-    for pid, samples in sorted(memory.items()):
+    for (shape, pid), samples in sorted(memory.items(), key=lambda item: (list(loads).index(item[0][0]), item[0][1])):
         third = max(1, len(samples) // 3)
-        print(f"worker {pid:<8} RSS MiB over {len(samples)} batches: first {samples[0]:.0f}, "
+        print(f"worker {pid:<8} {shape}: RSS MiB over {len(samples)} batches: first {samples[0]:.0f}, "
               f"max {max(samples):.0f}, last {samples[-1]:.0f}; mean of the first third "
               f"{statistics.mean(samples[:third]):.0f}, of the last third {statistics.mean(samples[-third:]):.0f}")
     orm, groups = stats_orm

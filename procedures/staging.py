@@ -22,7 +22,6 @@ import json
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
-from psycopg.types.json import Jsonb
 
 from .dossier_fields import STEP_FIELDS, STORED, SUPPLEMENT_FIELDS, StoredDossier
 from .models import (
@@ -130,6 +129,8 @@ def write(source, batch, creates, updates, existing, children, *, immediate):
 
 
 def _dossier_rows(rows):
+    from psycopg.types.json import Jsonb  # PostgreSQL's driver: imported only where it is used
+
     fees = STORED.index("fees")
     for number, (code, values) in enumerate(rows):
         row = [number, code, *values]
@@ -148,6 +149,11 @@ def _copy(raw, table, columns, rows):
         copy.write_row(first)
         for row in rows:
             copy.write_row(row)
+
+
+def _literal(text):
+    """A zone name as the SQL string literal it is put in as (names come from settings, never from a request)."""
+    return text.replace("'", "''")
 
 
 def _counter_conditions(zone):
@@ -190,7 +196,7 @@ def _main_sql():
     read = ", ".join(f"d.{column}" for column in ["id", "details_digest", *counted])
     # Statistics: the day grain in the portal's current zone (as stats._grouped truncates), the on-time
     # comparison in settings.TIME_ZONE (as counting.on_time_q); the two are the same zone in practice.
-    day_zone, rule_zone = timezone.get_current_timezone_name(), settings.TIME_ZONE
+    day_zone, rule_zone = _literal(timezone.get_current_timezone_name()), _literal(settings.TIME_ZONE)
     conditions = _counter_conditions(rule_zone)
     sums = ", ".join(
         f"COALESCE(SUM(v.sign) FILTER (WHERE side.counts_on = '{conditions[name][0]}' AND {conditions[name][1]}), 0)"
