@@ -2,7 +2,7 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/dxportal .venv/bin/python bench/dossier_ingest.py \
         [--rows 1000000] [--batch 10000] [--units 300] [--procedures 300] [--workers 2] [--clients 2] \
-        [--shape portal|dvcqg|both]
+        [--shape portal|dvcqg|both] [--profile 10000]
 
 It works in a dedicated database (`<DATABASE_URL's name>_bench`, created, migrated and dropped at the
 end unless --keep), so nothing else is touched. It creates a province with `--units` units, `--procedures`
@@ -11,18 +11,20 @@ and POSTs the generated dossiers to /api/v1/dossiers/import/ in batches, as JSON
 connections (`--clients` at a time). It prints:
 
 - rows/second end to end (first request sent to last answer received; the bodies are built beforehand),
+  for each shape, beside PostgreSQL COPY of the same rows and their ratio,
+- the rate over the first and the last tenth of each load, with how many dossiers were already stored then,
 - rows/second of re-sending batches that are already there (the "unchanged" path),
-- rows/second of PostgreSQL COPY loading the same rows into a copy of the dossier table (same indexes),
-  and the API's share of it,
+- rows/second of PostgreSQL COPY loading the same rows into copies of the tables (same indexes): the
+  dossier rows for the portal shape; for the national shape also their processing steps and supplements,
 - the RSS of each gunicorn worker, sampled after every batch,
+- a profile of one batch of `--profile` new rows per shape, in process (cProfile): where the time goes,
 - how long the statistics for the whole province-year take (procedure_stats grouped by unit): through
   GET /api/v1/procedure-stats/ right after the load, then after ANALYZE through HTTP and in process
   (right after a bulk load the planner's row estimates are stale until autovacuum analyses the tables).
 
-`--shape dvcqg` pushes the same dossiers in the national sync shape (`?format=dvcqg`: national field names,
-a status 1–10, fees, two processing steps each and a supplement for one in ten); `--shape both` loads the
-portal shape, then the national shape of the same dossiers under a second source, in one run, and prints
-both rates (the COPY comparison loads the dossier rows only, not the steps and supplements).
+`--shape both` (the default) loads the portal shape, then the national shape of the same dossiers under a
+second source (`?format=dvcqg`: national field names, a status 1–10, fees, two processing steps each and a
+supplement for one in ten), in one run, and prints both rates; `--shape portal` or `dvcqg` loads one.
 
 PostgreSQL only: SQLite would measure something else.
 """
@@ -96,9 +98,11 @@ def main():
         memory = server.memory
         server.stop()
         server = None
-        copy = copy_rows(rows, unit_ids, procedure_ids, args.batch)
+        copies = {shape: copy_rows(rows, unit_ids, procedure_ids, args.batch, shape) for shape in shapes}
         stats_orm = time_stats_in_process()
-        report(args, loads, copy, memory, stats_orm, stats_fresh, stats_http)
+        report(args, loads, copies, memory, stats_orm, stats_fresh, stats_http, len(rows))
+        for shape in shapes if args.profile else []:
+            profile_batch(args, plan, shape)
     finally:
         if server is not None:
             server.stop()
@@ -120,8 +124,10 @@ def parse_args():
     parser.add_argument("--database", help="name of the dedicated database (default: <name>_bench)")
     parser.add_argument("--keep", action="store_true", help="keep the dedicated database afterwards")
     parser.add_argument("--seed", type=int, default=20230815)
-    parser.add_argument("--shape", choices=["portal", "dvcqg", "both"], default="portal",
+    parser.add_argument("--shape", choices=["portal", "dvcqg", "both"], default="both",
                         help="the portal's own field names, the national sync shape, or both in one run")
+    parser.add_argument("--profile", type=int, default=10_000,
+                        help="rows of the batch profiled in process per shape after the load (0: none)")
     return parser.parse_args()
 
 
@@ -325,9 +331,9 @@ class Server:
             children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
             return [int(pid) for pid in children.read_text().split()] if children.exists() else []
 
-    def sample_memory(self):
+    def sample_memory(self, shape="portal"):
         for pid in self.worker_pids():
-            self.memory.setdefault(pid, []).append(rss_mib(pid))
+            self.memory.setdefault((shape, pid), []).append(rss_mib(pid))
 
     def stop(self):
         if self.process is not None and self.process.poll() is None:
@@ -358,14 +364,15 @@ def rss_mib(pid):
 
 
 def push_all(server, secret, bodies, clients, expect="created", shape="portal"):
-    """POST every body, `clients` at a time; return (rows, seconds, per-batch seconds)."""
+    """POST every body, `clients` at a time; return (rows, seconds, per-batch seconds in the order sent)."""
     import requests
 
     local = threading.local()
     lock = threading.Lock()
-    latencies = []
+    latencies = [None] * len(bodies)
 
-    def send(body):
+    def send(numbered):
+        number, body = numbered
         session = getattr(local, "session", None)
         if session is None:
             session = local.session = requests.Session()
@@ -381,14 +388,20 @@ def push_all(server, secret, bodies, clients, expect="created", shape="portal"):
         if counts[expect] != counts["rows"]:
             raise RuntimeError(f"expected every row {expect}: {counts}")
         with lock:
-            latencies.append(took)
-            server.sample_memory()
+            latencies[number] = took
+            server.sample_memory(shape)
         return counts["rows"]
 
     began = time.perf_counter()
     with ThreadPoolExecutor(max_workers=clients) as pool:
-        rows = sum(pool.map(send, bodies))
+        rows = sum(pool.map(send, enumerate(bodies)))
     return rows, time.perf_counter() - began, latencies
+
+
+def tenths(latencies):
+    """Return the median batch time of the first tenth of the batches sent and of the last tenth."""
+    count = max(1, len(latencies) // 10)
+    return statistics.median(latencies[:count]), statistics.median(latencies[-count:])
 
 
 def check_totals(expected):
@@ -410,35 +423,135 @@ def analyze():
         cursor.execute("ANALYZE")
 
 
-def copy_rows(rows, unit_ids, procedure_ids, batch):
-    """COPY the same rows into a copy of the dossier table (same indexes and constraints); return seconds."""
+def copy_rows(rows, unit_ids, procedure_ids, batch, shape="portal"):
+    """COPY the same rows into copies of the tables (same indexes and constraints); return (rows, seconds).
+
+    The portal shape writes dossier rows; the national shape also their steps and supplements, as the API does.
+    """
     from django.db import connection
 
+    tables = {"dossier": "procedures_dossier"}
+    if shape == "dvcqg":
+        tables |= {"step": "procedures_dossierstep", "supplement": "procedures_dossiersupplement"}
     with connection.cursor() as cursor:
-        cursor.execute("DROP TABLE IF EXISTS bench_dossier_copy")
-        cursor.execute("CREATE TABLE bench_dossier_copy (LIKE procedures_dossier INCLUDING ALL)")
+        for name, table in tables.items():
+            cursor.execute(f"DROP TABLE IF EXISTS bench_{name}_copy")
+            cursor.execute(f"CREATE TABLE bench_{name}_copy (LIKE {table} INCLUDING ALL)")
     chunks = []
     for start in range(0, len(rows), batch):
-        lines = []
-        for code, procedure, unit, channel, received, due, completed, outcome, *flags in rows[start:start + batch]:
+        lines, steps, supplements = [], [], []
+        for number, (code, procedure, unit, channel, received, due, completed, outcome, *flags) in enumerate(
+                rows[start:start + batch], start=start + 1):
             values = ["bench-copy", code, str(procedure_ids[procedure]), str(unit_ids[unit]), channel, received,
                       due, completed or "\\N", outcome, *("t" if flag else "f" for flag in flags), STATUS[outcome],
                       str(unit_ids[unit]), due, "", "f", "[]", ""]
             lines.append("\t".join(values))
-        chunks.append(("\n".join(lines) + "\n").encode())
+            if shape == "dvcqg":
+                at = datetime.fromisoformat(received)
+                steps.append(f"{number}\t1\tchuyenvien\t{(at + timedelta(hours=2)).isoformat()}\tĐã xử lý\t"
+                             f"{received}\t{(at + timedelta(days=1)).isoformat()}")
+                steps.append(f"{number}\t2\tlanhdao\t{completed or (at + timedelta(hours=30)).isoformat()}\t"
+                             f"Đã duyệt\t{(at + timedelta(hours=2)).isoformat()}\t{due}")
+                if code.endswith("7"):
+                    supplements.append(f"{number}\t1\t{(at + timedelta(hours=3)).isoformat()}\t\\N\t{due}\t{due}")
+        chunks.append([(f"COPY bench_dossier_copy ({', '.join(COPY_COLUMNS)}) FROM STDIN", lines),
+                       ("COPY bench_step_copy (dossier_id, position, handler, at, status, started_at, due_at) "
+                        "FROM STDIN", steps),
+                       ("COPY bench_supplement_copy (dossier_id, position, requested_at, received_at, "
+                        "previous_due_at, new_due_at) FROM STDIN", supplements)])
+    chunks = [[(sql, ("\n".join(lines) + "\n").encode()) for sql, lines in chunk if lines] for chunk in chunks]
     raw = connection.connection  # the psycopg connection under Django's
     began = time.perf_counter()
     with raw.cursor() as cursor:
-        for chunk in chunks:  # one COPY and one commit a batch, as the API commits once a batch
-            with cursor.copy(f"COPY bench_dossier_copy ({', '.join(COPY_COLUMNS)}) FROM STDIN") as copy:
-                copy.write(chunk)
+        for chunk in chunks:  # one COPY per table and one commit a batch, as the API commits once a batch
+            for sql, data in chunk:
+                with cursor.copy(sql) as copy:
+                    copy.write(data)
             raw.commit()
     took = time.perf_counter() - began
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM bench_dossier_copy")
         assert cursor.fetchone()[0] == len(rows)
-        cursor.execute("DROP TABLE bench_dossier_copy")
+        for name in tables:
+            cursor.execute(f"DROP TABLE bench_{name}_copy")
     return len(rows), took
+
+
+def profile_batch(args, plan, shape):
+    """Profile one batch of new dossiers through dossiers_import in process; print where the time goes."""
+    import cProfile
+    import pstats
+
+    from departments.models import ApiKey
+    from departments.policy import Actor
+    from procedures.ingest import dossiers_import
+
+    key = ApiKey.objects.get(name="bench")
+    actor = Actor(key.service_account, key)
+    assert actor.scope_unit_ids
+    fresh = generate(argparse.Namespace(rows=args.profile, seed=args.seed + 1), plan)
+    fresh = [(f"PR-{shape}-{row[0]}", *row[1:]) for row in fresh]
+    body = json_body(fresh, shape)
+    began = time.perf_counter()
+    data = json.loads(body)
+    decoded = time.perf_counter() - began
+    rows = data["dossiers"] if isinstance(data, dict) else data
+    source = "bench-dvcqg" if shape == "dvcqg" else "bench"
+    profiler = cProfile.Profile()
+    began = time.perf_counter()
+    profiler.enable()
+    summary = dossiers_import(rows=rows, source=source, actor=actor, channel="api", shape=shape)
+    profiler.disable()
+    took = time.perf_counter() - began
+    assert summary["counts"]["created"] == len(rows), summary["counts"]
+    same_moment = compare_paths(args, plan, shape, actor, source)
+    stats = pstats.Stats(profiler)
+    parts = [("validate (procedures.ingest._validate)", "ingest.py", "_validate"),
+             ("  of which the rows' loop (_clean)", "ingest.py", "_clean"),
+             ("  national shape to portal rows", "dvcqg.py", "to_portal_row"),
+             ("existing rows (one query)", "ingest.py", "_existing"),
+             ("classify, scope, status order", "ingest.py", "_classify"),
+             ("write (staging.write)", "staging.py", "write"),
+             ("  COPY into the staging tables", "staging.py", "_copy"),
+             ("COMMIT (atomic's exit)", "transaction.py", "__exit__")]
+    print(f"profile         {shape}: {len(rows):,} new rows in process in {took * 1000:.0f} ms under cProfile "
+          f"({len(rows) / took:,.0f} rows/s); json.loads of its {len(body) / 2**20:.1f} MiB body "
+          f"{decoded * 1000:.0f} ms")
+    for label, filename, function in parts:
+        total = sum(value[3] for (file, _line, name), value in stats.stats.items()
+                    if file.endswith(filename) and name == function)
+        print(f"                {label:<40} {total * 1000:7.0f} ms  {100 * total / took:4.0f} %")
+    executes = [value for key, value in stats.stats.items() if key[2] == "execute" and key[0].endswith(
+        "psycopg/cursor.py")]
+    for value in executes:
+        print(f"                {'  database statements (cursor.execute)':<40} {value[3] * 1000:7.0f} ms  "
+              f"{100 * value[3] / took:4.0f} %  ({value[1]} statements)")
+    print(f"                without the profiler, new batches of {args.profile:,} one after the other, staging / ORM "
+          f"path: {', '.join(f'{a * 1000:.0f} / {b * 1000:.0f} ms' for a, b in same_moment)}")
+    if os.environ.get("BENCH_PROFILE_TOP"):
+        stats.sort_stats("tottime").print_stats(int(os.environ["BENCH_PROFILE_TOP"]))
+
+
+def compare_paths(args, plan, shape, actor, source, rounds=2):
+    """Time fresh batches through the staging path and the ORM path alternately (same machine load)."""
+    from django.conf import settings
+
+    from procedures.ingest import dossiers_import
+
+    timings = []
+    for attempt in range(rounds):
+        pair = []
+        for path, threshold in (("staging", 0), ("orm", 10**9)):
+            fresh = generate(argparse.Namespace(rows=args.profile, seed=args.seed + 10 + attempt), plan)
+            rows = json.loads(json_body([(f"CMP-{path}-{attempt}-{row[0]}", *row[1:]) for row in fresh], shape))
+            rows = rows["dossiers"] if isinstance(rows, dict) else rows
+            settings.DOSSIER_STAGING_MIN_ROWS = threshold
+            began = time.perf_counter()
+            dossiers_import(rows=rows, source=source, actor=actor, channel="api", shape=shape)
+            pair.append(time.perf_counter() - began)
+        timings.append(tuple(pair))
+    del settings.DOSSIER_STAGING_MIN_ROWS
+    return timings
 
 
 def time_stats_in_process(runs=3):
@@ -472,23 +585,34 @@ def time_stats_over_http(server, secret, runs=3):
     return timings, len(response.json()["rows"])
 
 
-def report(args, loads, copy, memory, stats_orm, stats_fresh, stats_http):
-    copy_rate = copy[0] / copy[1]
+def report(args, loads, copies, memory, stats_orm, stats_fresh, stats_http, rows_per_shape):
     print(f"gunicorn        {args.workers} workers, {args.clients} batches in flight, batches of {args.batch:,}")
+    print(f"{'':16}{'API rows/s':>12}{'COPY rows/s':>13}{'API / COPY':>12}   (end to end; COPY of the same rows)")
+    for shape, (api, _resend) in loads.items():
+        copy_rate = copies[shape][0] / copies[shape][1]
+        api_rate = api[0] / api[1]
+        print(f"{shape:<16}{api_rate:>12,.0f}{copy_rate:>13,.0f}{api_rate / copy_rate:>12.2f}")
+    stored = 0
     for shape, (api, resend) in loads.items():
         rows, seconds, latencies = api
+        first, last = tenths(latencies)
+        tenth = rows // 10
         print(f"API ingest      {shape}: {rows:,} rows in {seconds:.1f} s = {rows / seconds:,.0f} rows/s end to end "
               f"(batch: median {statistics.median(latencies):.2f} s, max {max(latencies):.2f} s)")
+        print(f"                median batch of the first tenth {first:.2f} s ({stored:,}–{stored + tenth:,} dossiers "
+              f"stored), of the last tenth {last:.2f} s ({stored + rows - tenth:,}–{stored + rows:,} stored): "
+              f"{last / first:.2f}x")
         if resend[0]:
             print(f"API re-send     {shape}: {resend[0]:,} unchanged rows in {resend[1]:.1f} s = "
                   f"{resend[0] / resend[1]:,.0f} rows/s")
-    print(f"PostgreSQL COPY {copy[0]:,} rows in {copy[1]:.1f} s = {copy_rate:,.0f} rows/s "
-          "(same rows, a copy of the dossier table with its indexes)")
-    for shape, (api, _resend) in loads.items():
-        print(f"ratio           API {shape} / COPY = {api[0] / api[1] / copy_rate:.2f}")
-    for pid, samples in sorted(memory.items()):
+        stored += rows_per_shape
+    for shape, (rows, seconds) in copies.items():
+        what = "dossiers" if shape == "portal" else "dossiers, their steps and supplements"
+        print(f"PostgreSQL COPY {shape}: {rows:,} rows in {seconds:.1f} s = {rows / seconds:,.0f} rows/s ({what}, "
+              "copies of the tables with their indexes, one commit a batch)")
+    for (shape, pid), samples in sorted(memory.items(), key=lambda item: (list(loads).index(item[0][0]), item[0][1])):
         third = max(1, len(samples) // 3)
-        print(f"worker {pid:<8} RSS MiB over {len(samples)} batches: first {samples[0]:.0f}, "
+        print(f"worker {pid:<8} {shape}: RSS MiB over {len(samples)} batches: first {samples[0]:.0f}, "
               f"max {max(samples):.0f}, last {samples[-1]:.0f}; mean of the first third "
               f"{statistics.mean(samples[:third]):.0f}, of the last third {statistics.mean(samples[-third:]):.0f}")
     orm, groups = stats_orm
