@@ -294,6 +294,10 @@ class Dossier(models.Model):
             models.Index(fields=["last_import"], name="dossier_last_import"),
             models.Index(fields=["receiving_unit", "received_at"], name="dossier_receiving_received"),
             models.Index(fields=["status", "due_at"], name="dossier_status_due"),  # open and overdue
+            # The admin list: newest first (read backwards), by status, and a dossier looked up by its code.
+            models.Index(fields=["received_at", "id"], name="dossier_received"),
+            models.Index(fields=["status", "received_at"], name="dossier_status_received"),
+            models.Index(fields=["code"], name="dossier_code"),
         ]
 
     def __str__(self):
