@@ -14,7 +14,7 @@ from django.utils.functional import cached_property
 COUNT_CAP = 10_000
 
 
-def capped_count(queryset, cap=COUNT_CAP):
+def capped_count(queryset, cap):
     """Return the number of rows of `queryset`, counting at most `cap` + 1 of them."""
     # Only the ids: annotations (a subquery per row) and joins of the page itself have no place in a count.
     return queryset.order_by().values("pk")[: cap + 1].count()
@@ -31,8 +31,9 @@ def estimated_rows(model, using="default"):
     return row[0] if row and row[0] and row[0] > 0 else None
 
 
-def bounded_count(queryset, cap=COUNT_CAP):
+def bounded_count(queryset, cap=None):
     """Return the rows of `queryset`, exactly up to `cap`; past it an estimate when unfiltered, else cap + 1."""
+    cap = COUNT_CAP if cap is None else cap
     counted = capped_count(queryset, cap)
     if counted <= cap or queryset.query.where:
         return counted
@@ -57,14 +58,18 @@ class BoundedCountPaginator(Paginator):
     """A paginator that never counts more than COUNT_CAP rows (see the module's docstring)."""
 
     @cached_property
+    def cap(self):
+        return COUNT_CAP  # read when used, so that a test may lower it
+
+    @cached_property
     def count(self):
         if hasattr(self.object_list, "query"):
-            return bounded_count(self.object_list)
+            return bounded_count(self.object_list, self.cap)
         return super().count
 
     @property
     def count_exact(self):
-        return self.count <= COUNT_CAP
+        return self.count <= self.cap
 
     def validate_number(self, number):
         """Past the exact count any page from 1 on is valid; reading it tells whether it holds rows."""

@@ -35,12 +35,13 @@ class PageNumberPagination(pagination.PageNumberPagination):
             return super().paginate_queryset(queryset, request, view)
         except NotFound:
             raise ValidationError({"page": [_("Trang không hợp lệ hoặc vượt quá số trang.")]}) from None
+
     # A page of a million rows must not count them all: the count is exact up to COUNT_CAP rows and says so.
     django_paginator_class = BoundedCountPaginator
 
     def get_paginated_response(self, data):
         count = self.page.paginator.count
-        return Response({"count": count, "count_exact": count <= COUNT_CAP, "next": self.get_next_link(),
+        return Response({"count": count, "count_exact": self.page.paginator.count_exact, "next": self.get_next_link(),
                          "previous": self.get_previous_link(), "results": data})
 
     def get_paginated_response_schema(self, schema):
