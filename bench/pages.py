@@ -8,7 +8,9 @@ It works in a dedicated database (`<DATABASE_URL's name>_bench`), created and mi
 tables (dossiers with a status change each, a processing step every second one, a supplement every
 twentieth; about 0.3 indicator values per dossier in mixed states), rebuilds the summary cells set-based,
 ANALYZEs, then requests each page in process through the whole WSGI stack with Django's test client (one
-warm-up, then the median of --runs) and prints its time and query count. A size already passed in the
+warm-up, then the median of --runs) and prints its time, its query count and the time its queries took in the
+database (of the warm-up request; the rest is Python: views, serializers, templates). A page over 5 s is
+requested once. A size already passed in the
 reused database is skipped (use --fresh to start again). The last table prints how each page moved between
 the sizes. The physical reference printed beside them: a primary-key lookup and a bare `count(*)`.
 
@@ -44,6 +46,7 @@ def parse_args():
     parser.add_argument("--database", help="name of the dedicated database (default: <name>_bench)")
     parser.add_argument("--fresh", action="store_true", help="drop and recreate the bench database first")
     parser.add_argument("--only", default="", help="comma list of page groups: admin, people, api")
+    parser.add_argument("--skip", default="", help="comma list of URLs not to request (a page known to take minutes)")
     return parser.parse_args()
 
 
@@ -357,16 +360,17 @@ def measure(client, url, runs):
         response = client.get(url)
     first = (time.perf_counter() - began) * 1000
     queries = len(captured)  # now: it is a slice of the log the next request empties
+    sql = sum(float(query["time"]) for query in captured.captured_queries) * 1000
     if response.status_code != 200:
-        return None, queries, response.status_code
+        return None, queries, response.status_code, sql
     if first > SLOW_MS:
-        return first, queries, 200  # far over any goal: once is enough to say so (marked "1x")
+        return first, queries, 200, sql  # far over any goal: once is enough to say so
     timings = []
     for _run in range(runs):
         began = time.perf_counter()
         client.get(url)
         timings.append((time.perf_counter() - began) * 1000)
-    return statistics.median(timings), queries, 200
+    return statistics.median(timings), queries, 200, sql
 
 
 def physical(runs):
@@ -387,7 +391,7 @@ def physical(runs):
     return out
 
 
-def run_pages(ids, groups, runs):
+def run_pages(ids, groups, runs, skip=()):
     from indicators.models import IndicatorValue
     from procedures.models import Dossier
 
@@ -402,11 +406,15 @@ def run_pages(ids, groups, runs):
         if groups and group not in groups:
             continue
         for who, url in listed:
+            if url in skip:
+                print(f"  {url[:62]:<62} {who or 'anonymous':<15}   skipped (--skip)")
+                continue
             client = clients.get(who) or clients.setdefault(who, client_for(who, secret))
-            median, queries, status = measure(client, url, runs)
+            median, queries, status, sql = measure(client, url, runs)
             results[(who or "anonymous", url)] = (median, queries, status)
             shown = f"{median:9.0f}" if median is not None else f"   HTTP {status}"
-            print(f"  {url[:62]:<62} {who or 'anonymous':<15} {shown} ms {queries:>4} queries", flush=True)
+            print(f"  {url[:62]:<62} {who or 'anonymous':<15} {shown} ms {queries:>4} queries (SQL {sql:6.0f} ms)",
+                  flush=True)
     return results
 
 
@@ -433,7 +441,7 @@ def main():
         floor = physical(args.runs)
         print(f"--- {size:,} dossiers: median of {args.runs}, server-side in process; "
               f"floor: pk lookup {floor['pk lookup']:.1f} ms, count(*) {floor['count(*) dossiers']:.0f} ms")
-        by_size[size] = run_pages(ids, groups, args.runs)
+        by_size[size] = run_pages(ids, groups, args.runs, skip={u for u in args.skip.split(",") if u})
     if len(by_size) < 2:
         return
     small, large = sorted(by_size)[0], sorted(by_size)[-1]

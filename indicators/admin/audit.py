@@ -24,7 +24,8 @@ class AuditEntryAdmin(LargeListMixin, ReadOnlyAdmin):
     search_fields = ["value__indicator__code", "value__unit__code", "value__period", "actor__username", "reason"]
     fields = ["value", "action", "channel", "actor", "api_key", "at", "shown_before", "shown_after", "reason"]
     readonly_fields = fields
-    ordering = ["-at", "-pk"]  # newest first, read backwards along the index on `at`
+    ordering = ["-pk"]  # newest first: entries are only ever appended, so the primary key is their order
+    list_per_page = 50
 
     def get_queryset(self, request):
         # The review trail is its own unit's (and reviewers'), even once the value is approved.

@@ -148,6 +148,7 @@ class IndicatorValueAdmin(ExportMixin, LargeListMixin, ServiceSaveAdmin):
     list_select_related = ["indicator", "unit", "updated_by"]
     list_filter = ["state", "indicator__framework", "indicator__period_type", ("unit", VisibleUnitFilter)]
     ordering = ["-period_start", "indicator_id", "unit_id"]  # the index value_period_list
+    list_per_page = 50
     search_fields = ["indicator__code", "indicator__name", "unit__code", "unit__name", "period"]
     actions = ["submit_selected", "approve_selected", "return_selected", "reopen_selected"]
     # Export only: imports go through indicators.imports.values_import (see pages.values_import_page).

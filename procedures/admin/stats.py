@@ -26,7 +26,7 @@ class DossierMonthStatAdmin(LargeListMixin, ReadOnlyAdmin):
     list_select_related = ["unit", "procedure"]
     # Columns of its own table: the index stat_month, then the ids (codes would sort every cell of the table).
     ordering = ["-month", "unit_id", "procedure_id"]
-    list_per_page = 100
+    list_per_page = 50
     month_column = attribute_column("month", _("tháng"))
 
     def get_list_display(self, request):
