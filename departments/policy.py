@@ -17,6 +17,8 @@ from functools import cached_property
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q
 
+from kernel import lookups  # noqa: F401  (registers __any_of)
+
 from .models import ApiKey, Role, Unit
 
 ROLE_PRECEDENCE = [Role.ADMIN, Role.REVIEWER, Role.STAFF, Role.EXTERNAL_SYSTEM]
@@ -111,7 +113,7 @@ def restrict_to_scope(actor, queryset, *, unit_field="unit"):
     ids = actor.scope_unit_ids
     if ids is None:
         return queryset
-    lookup = f"{unit_field}__pk__in" if unit_field else "pk__in"
+    lookup = f"{unit_field}__pk__any_of" if unit_field else "pk__any_of"  # one array parameter (kernel.lookups)
     return queryset.filter(**{lookup: ids})
 
 
@@ -122,7 +124,7 @@ def restrict_reviewed_data(actor, queryset, *, published, unit_field="unit"):
     ids = actor.scope_unit_ids
     if ids is None:
         return queryset
-    return queryset.filter(Q(**{f"{unit_field}__pk__in": ids}) | published)
+    return queryset.filter(Q(**{f"{unit_field}__pk__any_of": ids}) | published)
 
 
 def can_edit_unit_data(actor, unit):

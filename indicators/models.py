@@ -338,6 +338,8 @@ class IndicatorValue(models.Model):
         indexes = [
             models.Index(fields=["state", "submitted_at"], name="value_review_queue"),
             models.Index(fields=["unit", "period"], name="value_unit_period"),
+            # Lists, newest period first, by columns of this table (ordering by codes would sort every row).
+            models.Index(fields=["-period_start", "indicator", "unit"], name="value_period_list"),
         ]
 
     def __str__(self):

@@ -289,15 +289,20 @@ class Dossier(models.Model):
             models.UniqueConstraint(fields=["source", "code"], name="dossier_unique_source_code"),
         ]
         indexes = [
-            models.Index(fields=["unit", "received_at"], name="dossier_unit_received"),
+            # With the id, a unit's newest dossiers are read in the list's order (received_at, id), no sort.
+            models.Index(fields=["unit", "received_at", "id"], name="dossier_unit_received"),
             models.Index(fields=["outcome", "due_at"], name="dossier_pending_due"),
             models.Index(fields=["last_import"], name="dossier_last_import"),
-            models.Index(fields=["receiving_unit", "received_at"], name="dossier_receiving_received"),
+            models.Index(fields=["receiving_unit", "received_at", "id"], name="dossier_receiving_received"),
             models.Index(fields=["status", "due_at"], name="dossier_status_due"),  # open and overdue
             # Overdue counts read only this index (index-only scan), which holds the open dossiers alone
             # (counting.OPEN: 2, 4, 5, 6), so their cost follows the open dossiers, not all of them.
             models.Index(fields=["received_at", "due_at"], include=["unit", "receiving_unit", "procedure"],
                          condition=Q(status__in=["2", "4", "5", "6"]), name="dossier_pending_due_idx"),
+            # The admin list: newest first (read backwards), by status, and a dossier looked up by its code.
+            models.Index(fields=["received_at", "id"], name="dossier_received"),
+            models.Index(fields=["status", "received_at"], name="dossier_status_received"),
+            models.Index(fields=["code"], name="dossier_code"),
         ]
 
     def __str__(self):

@@ -1,13 +1,15 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from kernel.api.fields import ChoiceLabelField
+
 from ..models import ApiKey, Role, Unit
 
 
 class UnitSerializer(serializers.ModelSerializer):
     parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     successor = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
-    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    kind_label = ChoiceLabelField("kind")
 
     class Meta:
         model = Unit

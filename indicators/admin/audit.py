@@ -8,13 +8,14 @@ from django.utils.translation import gettext_lazy as _
 
 from departments.policy import Actor, restrict_to_scope
 from kernel.admin import ReadOnlyAdmin
+from kernel.admin_lists import LargeListMixin
 
 from ..models import AUDITED_FIELDS, AuditEntry
 from .display import field_label, shown
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(ReadOnlyAdmin):
+class AuditEntryAdmin(LargeListMixin, ReadOnlyAdmin):
     """The audit trail, read only: who changed which value, when, through what, before and after."""
 
     list_display = ["at", "value", "action", "channel", "actor", "api_key", "short_reason"]
@@ -23,7 +24,8 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     search_fields = ["value__indicator__code", "value__unit__code", "value__period", "actor__username", "reason"]
     fields = ["value", "action", "channel", "actor", "api_key", "at", "shown_before", "shown_after", "reason"]
     readonly_fields = fields
-    date_hierarchy = "at"
+    ordering = ["-pk"]  # newest first: entries are only ever appended, so the primary key is their order
+    list_per_page = 50
 
     def get_queryset(self, request):
         # The review trail is its own unit's (and reviewers'), even once the value is approved.

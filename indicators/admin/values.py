@@ -3,9 +3,9 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count
 from django.forms.models import construct_instance
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -19,8 +19,11 @@ from import_export.forms import ExportForm
 from departments.models import Unit
 from departments.policy import Actor, can_change_value, can_enter_data, can_review, units_visible_to
 from kernel.admin import ServiceSaveAdmin
+from kernel.admin_lists import LargeListMixin
 from kernel.errors import ServiceError
+from kernel.numbers import format_decimal
 
+from ..forms import places_for
 from ..models import AuditChannel, Comment, Evidence, Indicator, IndicatorValue, Source, ValueState
 from ..resources import IndicatorValueResource
 from ..selectors import changes_since_approval, review_queue, values_visible_to
@@ -37,6 +40,7 @@ from ..services import (
 from . import pages
 from .display import field_label, plain
 from .evidence import EvidenceInline, EvidenceUploadInline
+from .filters import VisibleUnitFilter
 
 NUMBER_FIELDS = ["numerator", "denominator", "value", "note"]
 IDENTITY_FIELDS = ["indicator", "unit", "period"]
@@ -59,9 +63,32 @@ def indicators_for_entry(actor):
     return Indicator.objects.filter(pk__in=[i.pk for i in candidates if kinds & set(i.unit_kinds)])
 
 
-def _count_of(model):
-    rows = model.objects.filter(value=OuterRef("pk")).order_by().values("value").annotate(n=Count("pk"))
-    return Coalesce(Subquery(rows.values("n")[:1], output_field=IntegerField()), Value(0))
+def counts_by_value(model, value_ids):
+    """Return {value id: number of `model` rows} for the given values only (one grouped query)."""
+    rows = model.objects.filter(value_id__in=value_ids).order_by().values("value_id").annotate(n=Count("pk"))
+    return {row["value_id"]: row["n"] for row in rows}
+
+
+class PageCountsChangeList(ChangeList):
+    """The values list counts evidence and comments for the page shown, in two queries, never per row."""
+
+    def get_results(self, request):
+        super().get_results(request)
+        self.result_list = list(self.result_list)
+        ids = [value.pk for value in self.result_list]
+        evidence, comments = counts_by_value(Evidence, ids), counts_by_value(Comment, ids)
+        for value in self.result_list:
+            value.evidence_count, value.comment_count = evidence.get(value.pk, 0), comments.get(value.pk, 0)
+
+
+def figure(name, raw, places):
+    """Return an audited figure in the active language (the value with its indicator's decimals); text as is."""
+    if name == "note" or raw in (None, "", "None"):
+        return plain(raw)
+    try:
+        return format_decimal(raw, places=places if name == "value" else None)
+    except (ArithmeticError, TypeError, ValueError):
+        return plain(raw)
 
 
 class IndicatorValueForm(forms.ModelForm):
@@ -112,15 +139,16 @@ class ReasonForm(forms.Form):
 
 
 @admin.register(IndicatorValue)
-class IndicatorValueAdmin(ExportMixin, ServiceSaveAdmin):
+class IndicatorValueAdmin(ExportMixin, LargeListMixin, ServiceSaveAdmin):
     form = IndicatorValueForm
     inlines = [EvidenceInline, EvidenceUploadInline]
     list_display = ["indicator_code", "unit", "period", "shown_value", "state", "version", "due_date",
                     "evidence_count", "comment_count", "updated_by"]
     list_display_links = ["indicator_code"]
     list_select_related = ["indicator", "unit", "updated_by"]
-    list_filter = ["state", "indicator__framework", "indicator__period_type",
-                   ("unit", admin.RelatedOnlyFieldListFilter)]
+    list_filter = ["state", "indicator__framework", "indicator__period_type", ("unit", VisibleUnitFilter)]
+    ordering = ["-period_start", "indicator_id", "unit_id"]  # the index value_period_list
+    list_per_page = 50
     search_fields = ["indicator__code", "indicator__name", "unit__code", "unit__name", "period"]
     actions = ["submit_selected", "approve_selected", "return_selected", "reopen_selected"]
     # Export only: imports go through indicators.imports.values_import (see pages.values_import_page).
@@ -164,8 +192,10 @@ class IndicatorValueAdmin(ExportMixin, ServiceSaveAdmin):
     # querysets and lists
 
     def get_queryset(self, request):
-        queryset = values_visible_to(Actor.from_request(request), super().get_queryset(request))
-        return queryset.annotate(evidence_count=_count_of(Evidence), comment_count=_count_of(Comment))
+        return values_visible_to(Actor.from_request(request), super().get_queryset(request))
+
+    def get_changelist(self, request, **kwargs):
+        return PageCountsChangeList
 
     def in_queue(self, request):
         return request.GET.get(QUEUE_PARAM) == "1"
@@ -192,20 +222,21 @@ class IndicatorValueAdmin(ExportMixin, ServiceSaveAdmin):
 
     @admin.display(description=_("giá trị"), ordering="value")
     def shown_value(self, obj):
+        """The figure in the active language with the decimals its indicator needs (99,88 %, never 84,0000)."""
         if obj.value is None:
             return "—"
-        shown = plain(obj.value)
+        shown = format_decimal(obj.value, places=places_for(obj.indicator))
         if obj.numerator is not None:
-            shown = f"{shown} ({plain(obj.numerator)}/{plain(obj.denominator)})"
+            shown = f"{shown} ({format_decimal(obj.numerator)}/{format_decimal(obj.denominator)})"
         return f"{shown} {obj.indicator.unit_of_measure}".strip()
 
-    @admin.display(description=_("minh chứng"), ordering="evidence_count")
+    @admin.display(description=_("minh chứng"))
     def evidence_count(self, obj):
-        return obj.evidence_count
+        return getattr(obj, "evidence_count", None)
 
-    @admin.display(description=_("trao đổi"), ordering="comment_count")
+    @admin.display(description=_("trao đổi"))
     def comment_count(self, obj):
-        return obj.comment_count
+        return getattr(obj, "comment_count", None)
 
     @admin.display(description=_("thay đổi từ lần duyệt trước"))
     def changes_column(self, obj):
@@ -214,9 +245,11 @@ class IndicatorValueAdmin(ExportMixin, ServiceSaveAdmin):
         changes = changes_since_approval(obj)
         if not changes:
             return _("Không thay đổi")
+        places = places_for(obj.indicator)
         return format_html_join(
             mark_safe("<br>"), "{}: {} → {}",
-            ((field_label(name), plain(before), plain(now)) for name, (before, now) in changes.items()),
+            ((field_label(name), figure(name, before, places), figure(name, now, places))
+             for name, (before, now) in changes.items()),
         )
 
     def changelist_view(self, request, extra_context=None):

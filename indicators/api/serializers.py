@@ -13,6 +13,7 @@ from departments.api.base import UNKNOWN_UNIT, ApiKeyNameSerializer, CodeRelated
 from departments.models import Unit
 from departments.policy import Actor, can_see_review_trail, units_visible_to
 from kernel.api import serializers as base
+from kernel.api.fields import ChoiceLabelField
 from kernel.api.serializers import ApiConflictSerializer, ApiErrorItemSerializer, ApiErrorSerializer  # noqa: F401
 from kernel.errors import NotFoundInScope
 
@@ -180,7 +181,7 @@ class IndicatorValueSerializer(serializers.ModelSerializer):
     indicator_name = serializers.CharField(source="indicator.name", read_only=True)
     unit = serializers.SlugRelatedField(slug_field="code", read_only=True)
     unit_name = serializers.CharField(source="unit.name", read_only=True)
-    state_label = serializers.CharField(source="get_state_display", read_only=True)
+    state_label = ChoiceLabelField("state")
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     updated_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     reviewed_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
@@ -269,7 +270,7 @@ class CommentCreateSerializer(serializers.Serializer):
 
 
 class AuditEntrySerializer(serializers.ModelSerializer):
-    action_label = serializers.CharField(source="get_action_display", read_only=True)
+    action_label = ChoiceLabelField("action")
     actor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     api_key = ApiKeyNameSerializer(read_only=True, allow_null=True)
 

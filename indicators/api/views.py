@@ -166,6 +166,7 @@ class IndicatorValueViewSet(ActorMixin, mixins.ListModelMixin, mixins.RetrieveMo
             .select_related("indicator", "unit", "created_by", "updated_by", "reviewed_by")
             .prefetch_related(Prefetch("evidence", queryset=Evidence.objects.select_related("uploaded_by")))
             .annotate(comment_count=Coalesce(Subquery(comments, output_field=IntegerField()), 0))
+            .order_by("-period_start", "indicator_id", "unit_id", "pk")  # the index value_period_list, not codes
         )
 
     def answer(self, value, status_code=status.HTTP_200_OK):

@@ -5,11 +5,12 @@ from django.utils.translation import gettext_lazy as _
 
 from departments.admin import CatalogueAdmin
 from departments.policy import Actor
+from indicators.admin.filters import VisibleUnitFilter
 from kernel.admin import ReadOnlyAdmin, attribute_column
+from kernel.admin_lists import LargeListMixin
 
 from ..models import DossierMonthStat, Score766Rule
 from ..selectors import stats_visible_to
-from .dossiers import VisibleUnitFilter
 
 STAT_LABELS = {
     "received": _("tiếp nhận"), "received_online": _("trực tuyến"), "processed": _("đã giải quyết"),
@@ -20,13 +21,12 @@ STAT_LABELS = {
 
 
 @admin.register(DossierMonthStat)
-class DossierMonthStatAdmin(ReadOnlyAdmin):
+class DossierMonthStatAdmin(LargeListMixin, ReadOnlyAdmin):
     list_filter = [("unit", VisibleUnitFilter), "month"]
     list_select_related = ["unit", "procedure"]
-    date_hierarchy = "month"
-    ordering = ["-month", "unit__code", "procedure__code"]
-    show_full_result_count = False
-    list_per_page = 100
+    # Columns of its own table: the index stat_month, then the ids (codes would sort every cell of the table).
+    ordering = ["-month", "unit_id", "procedure_id"]
+    list_per_page = 50
     month_column = attribute_column("month", _("tháng"))
 
     def get_list_display(self, request):

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from departments.policy import Actor, can_push_source_data
 from indicators.models import AuditChannel
 from kernel.admin import ReadOnlyAdmin, attribute_column
+from kernel.admin_lists import LargeListMixin
 from kernel.errors import BatchRejected, ServiceError
 from kernel.tabular import ensure_size
 
@@ -49,13 +50,11 @@ class UploadLinkMixin:
 
 
 @admin.register(DossierImport)
-class DossierImportAdmin(UploadLinkMixin, ReadOnlyAdmin):
+class DossierImportAdmin(UploadLinkMixin, LargeListMixin, ReadOnlyAdmin):
     list_display = ["at_column", "source", "who", "channel_column", "rows_column", "created_column",
                     "updated_column", "unchanged_column", "rejected_column"]
     list_filter = ["source", "channel", "at"]
     list_select_related = ["actor", "api_key"]
-    date_hierarchy = "at"
-    show_full_result_count = False
     at_column = attribute_column("at", _("lúc"))
     channel_column = attribute_column("channel", _("kênh"))
     rows_column = attribute_column("rows", _("số dòng"))

@@ -8,6 +8,7 @@ from rest_framework import serializers
 from departments.api.base import UNKNOWN_UNIT, CodeRelatedField
 from departments.models import Unit
 from departments.policy import units_visible_to
+from kernel.api.fields import ChoiceLabelField
 from kernel.api.serializers import ApiErrorSerializer
 
 from ..models import FileFormat, Report, ReportKind
@@ -82,11 +83,11 @@ class SummaryField(serializers.JSONField):
 
 
 class ReportSerializer(serializers.ModelSerializer):
-    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    kind_label = ChoiceLabelField("kind")
     unit = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     scope = serializers.CharField(source="scope_label", read_only=True,
                                   help_text=_("Tên đơn vị, hoặc “Toàn tỉnh”."))
-    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    status_label = ChoiceLabelField("status")
     requested_by = serializers.SerializerMethodField()
     duration_seconds = serializers.SerializerMethodField()
     summary = SummaryField(read_only=True)

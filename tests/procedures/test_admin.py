@@ -369,8 +369,9 @@ def test_dossier_changelist_queries_do_not_grow_with_rows(cast, procedures, role
     many_dossiers(cast, procedures, 4)
     small = queries_for(client, url)
     many_dossiers(cast, procedures, 60, start=100)
-    # auth, [staff: their units' paths, the subtree's unit ids], unit filter choices, count, one page of
-    # dossiers joined with procedure and unit, date hierarchy: first/last date, dates present
+    # auth, [staff: their units' paths, the subtree's unit ids], filter choices: the years of the summary
+    # cells, the competent and the receiving units; capped count, one page of dossiers joined with procedure,
+    # competent and receiving unit
     assert queries_for(client, url) == small == AUTH_QUERIES + scope_queries + 5
 
 
@@ -382,5 +383,5 @@ def test_statistics_changelist_queries_do_not_grow_with_rows(cast, procedures):
     many_procedures(cast, 5)
     push(cast, [dossier_row(f"HS-P{n}", "A", procedure) for n, procedure in
                 enumerate(Procedure.objects.filter(department__parent=cast.province).values_list("code", flat=True))])
-    # auth, unit filter choices, count, one page of cells joined with unit and procedure, date hierarchy (2)
-    assert queries_for(client, url) == small == AUTH_QUERIES + 5
+    # auth, unit filter choices, capped count, one page of cells joined with unit and procedure
+    assert queries_for(client, url) == small == AUTH_QUERIES + 3

@@ -1,0 +1,94 @@
+"""Paginators for lists over tables too large to count on every load.
+
+A bare `count(*)` over a million rows reads them all; a list only needs to know whether there is a next page.
+So the count stops at a cap (`SELECT count(*) FROM (... LIMIT cap + 1)`), which reads at most that many rows
+of the index the list is ordered by. Past the cap the count is the planner's estimate for an unfiltered
+table (else the cap), and a page is read as one slice one row longer than the page, which tells whether
+another page follows: pages past the estimate still work, none is cut short by an inexact count.
+"""
+
+from django.core.paginator import EmptyPage, Page, Paginator
+from django.db import connections
+from django.utils.functional import cached_property
+
+COUNT_CAP = 10_000
+
+
+def capped_count(queryset, cap):
+    """Return the number of rows of `queryset`, counting at most `cap` + 1 of them."""
+    # Only the ids: annotations (a subquery per row) and joins of the page itself have no place in a count.
+    return queryset.order_by().values("pk")[: cap + 1].count()
+
+
+def estimated_rows(model, using="default"):
+    """Return the planner's estimate of a table's rows (PostgreSQL's pg_class), or None elsewhere or if unknown."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass", [model._meta.db_table])
+        row = cursor.fetchone()
+    return row[0] if row and row[0] and row[0] > 0 else None
+
+
+def bounded_count(queryset, cap=None):
+    """Return the rows of `queryset`, exactly up to `cap`; past it an estimate when unfiltered, else cap + 1."""
+    cap = COUNT_CAP if cap is None else cap
+    counted = capped_count(queryset, cap)
+    if counted <= cap or queryset.query.where:
+        return counted
+    return max(estimated_rows(queryset.model, queryset.db) or 0, counted)
+
+
+class OpenEndedPage(Page):
+    """A page past the exact count: whether another follows is known from the row read beyond it."""
+
+    def __init__(self, object_list, number, paginator, *, more):
+        super().__init__(object_list, number, paginator)
+        self.more = more
+
+    def has_next(self):
+        return self.more
+
+    def end_index(self):
+        return (self.number - 1) * self.paginator.per_page + len(self.object_list)
+
+
+class BoundedCountPaginator(Paginator):
+    """A paginator that never counts more than COUNT_CAP rows (see the module's docstring)."""
+
+    @cached_property
+    def cap(self):
+        return COUNT_CAP  # read when used, so that a test may lower it
+
+    @cached_property
+    def count(self):
+        if hasattr(self.object_list, "query"):
+            return bounded_count(self.object_list, self.cap)
+        return super().count
+
+    @property
+    def count_exact(self):
+        return self.count <= self.cap
+
+    def validate_number(self, number):
+        """Past the exact count any page from 1 on is valid; reading it tells whether it holds rows."""
+        if self.count_exact:
+            return super().validate_number(number)
+        try:
+            whole = int(number)
+        except (TypeError, ValueError):
+            whole = None
+        if whole is None or whole < 1 or whole != number and str(whole) != str(number):
+            return super().validate_number(number)  # raises Django's own PageNotAnInteger or EmptyPage
+        return whole
+
+    def page(self, number):
+        if self.count_exact:
+            return super().page(number)
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        rows = list(self.object_list[bottom: bottom + self.per_page + 1])
+        if not rows and number > 1:
+            raise EmptyPage(self.error_messages["no_results"])
+        return OpenEndedPage(rows[: self.per_page], number, self, more=len(rows) > self.per_page)

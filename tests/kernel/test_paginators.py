@@ -1,0 +1,59 @@
+"""Counting at most a capped number of rows, and paging on past the cap, in the admin and the API."""
+
+import pytest
+
+from departments.models import Unit
+from kernel import paginators
+from kernel.paginators import BoundedCountPaginator, bounded_count
+from tests.factories import UnitFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def units(cast):
+    made = [UnitFactory(parent=cast.unit_a, code=f"Z{n:02d}") for n in range(7)]
+    return Unit.objects.filter(pk__in=[u.pk for u in made]).order_by("code")
+
+
+def test_count_is_exact_up_to_the_cap_and_cap_plus_one_past_it_when_filtered(units):
+    assert bounded_count(units, cap=10) == 7
+    assert bounded_count(units, cap=3) == 4
+
+
+def test_unfiltered_count_past_the_cap_is_the_planners_estimate(cast, units):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE departments_unit")
+    estimate = bounded_count(Unit.objects.all(), cap=2)
+    assert estimate == max(Unit.objects.count(), 3)  # after ANALYZE the estimate is the table; never below 3
+
+
+def test_pages_past_the_cap_hold_every_row_once(units, monkeypatch):
+    monkeypatch.setattr(paginators, "COUNT_CAP", 3)
+    paginator = BoundedCountPaginator(units, 2)
+    assert not paginator.count_exact
+    pages = [paginator.page(n) for n in (1, 2, 3, 4)]
+    assert [[u.code for u in page] for page in pages] == [["Z00", "Z01"], ["Z02", "Z03"], ["Z04", "Z05"], ["Z06"]]
+    assert [page.has_next() for page in pages] == [True, True, True, False]
+    with pytest.raises(paginators.EmptyPage):
+        paginator.page(5)
+
+
+def test_api_list_past_the_cap_says_its_count_is_not_exact_and_pages_on(cast, client_as, units, monkeypatch):
+    monkeypatch.setattr(paginators, "COUNT_CAP", 3)
+    client = client_as("staff_a")  # a scoped list: filtered, so its count past the cap is cap + 1
+    first = client.get("/api/v1/units/", {"page_size": 2}).json()
+    assert (first["count"], first["count_exact"]) == (4, False) and first["next"]
+    codes, url = [], "/api/v1/units/?page_size=2"
+    while url:
+        body = client.get(url).json()
+        codes += [row["code"] for row in body["results"]]
+        url = body["next"]
+    assert len(codes) == len(set(codes)) == Unit.objects.filter(path__startswith=cast.unit_a.path).count()
+
+
+def test_api_list_under_the_cap_counts_exactly(cast, client_as, units):
+    body = client_as("reviewer").get("/api/v1/units/").json()
+    assert body["count_exact"] is True and body["count"] == Unit.objects.count()
