@@ -116,11 +116,11 @@ def test_dossiers_follow_the_articles_figures(seeded):
     assert computed.filter(indicator__code="TTHC-TOAN-TRINH").exists()
 
 
-def test_the_full_size_plan_gives_the_articles_figures():
+def test_the_full_size_plan_gives_the_articles_figures(seeded):
     records = demo.demo_procedures()
     plans = demo._level_plans(records, random.Random(demo.SEED))
     outcomes = Counter()
-    for row in demo.DossierPlan(records, plans, 183_600).rows():
+    for row in demo.DossierPlan(records, plans, demo.demo_places(seeded.units), 183_600).rows():
         late = row["outcome"] == "resolved" and row["completed_at"][:16] > row["due_at"][:16]
         outcomes["late" if late else row["outcome"]] += 1
     processed = outcomes["resolved"] + outcomes["rejected"] + outcomes["late"]
@@ -152,6 +152,16 @@ def test_demo_key_works_through_the_api(seeded):
              "e_result": row.e_result}
     pushed = client.post(f"/api/v1/dossiers/import/?source={demo.SOURCE}", {"dossiers": [again]}, format="json")
     assert pushed.status_code == 200 and pushed.json()["counts"]["unchanged"] == 1  # re-sending is harmless
+
+
+def test_demo_dossiers_lie_on_nam_dinhs_units_of_2023(seeded):
+    places = demo.demo_places(seeded.units)
+    assert len(places.districts) == 9 and sum(places.districts.values()) == len(places.communes) == 175
+    assert all(code.startswith("H3") and len(code) == 10 for code in places.communes)  # H356-13636
+    by_kind = Counter(Dossier.objects.values_list("unit__kind", flat=True))
+    assert by_kind["commune"] and by_kind["district"] and by_kind["department"]
+    assert not Dossier.objects.filter(unit__kind="commune").exclude(unit__code__in=places.communes).exists()
+    assert not Dossier.objects.exclude(unit__valid_to=date(2025, 6, 30)).exists()  # all before the merge
 
 
 def test_demo_levels_have_history_under_all_three_schemes(seeded):

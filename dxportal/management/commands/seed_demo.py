@@ -8,7 +8,8 @@ from procedures import demo as procedures_demo
 
 
 class Command(BaseCommand):
-    help = "Load the demo province (Nam Định 2023 and its 2025 merge into Ninh Bình); safe to run again."
+    help = ("Load the demo province (Ninh Bình from the official register, Nam Định's departments and dossiers of "
+            "2023); safe to run again.")
 
     def add_arguments(self, parser):
         parser.add_argument("--password", default=departments_demo.DEMO_PASSWORD,
