@@ -81,6 +81,10 @@ BUSIEST = {
 }
 SERVICE_CENTRE = "T36-TTPVHCC"
 PROVINCE = "T36"  # the dossiers are Nam Định's, received before the 2025 merge
+# The two provinces merged with Nam Định into Ninh Bình get a smaller sample of district- and commune-level
+# dossiers (no article gives their figures; the shares are the demo's), from their own one-stop systems, so that
+# Ninh Bình's 2023 shows the three old provinces side by side (procedure-stats?breakdown=merged).
+NEIGHBOURS = {"T35": ("motcua-hanam", 0.1), "T37-CU": ("motcua-ninhbinh", 0.1)}
 LEVEL_NAMES = {P: "cấp tỉnh", D: "cấp huyện", C: "cấp xã"}
 
 
@@ -108,6 +112,7 @@ class Seeded:
     procedures_created: int
     dossiers: int
     dossiers_created: int
+    neighbour_dossiers: int = 0
 
 
 def demo_procedures():
@@ -126,9 +131,9 @@ def demo_procedures():
     return records
 
 
-def demo_places(units):
-    """Return Nam Định's districts (weighed by their communes) and communes of 2023 among the loaded `units`."""
-    province = units[PROVINCE]
+def demo_places(units, province=PROVINCE):
+    """Return a province's districts (weighed by their communes) and communes of 2023 among the loaded `units`."""
+    province = units[province]
     districts = {code: 0 for code, unit in sorted(units.items())
                  if unit.kind == UnitKind.DISTRICT and unit.parent_id == province.pk}
     communes = []
@@ -152,8 +157,16 @@ def seed_procedures(units, users, *, dossiers=ARTICLE_RECEIVED):
     plans = _level_plans(records, random.Random(SEED))
     created = _seed_catalogue(records, plans, units, admin)
     pushed = _seed_dossiers(records, plans, demo_places(units), _system_actor(users) or admin, dossiers)
+    local = [index for index, record in enumerate(records) if record.level != P]
+    neighbours = 0
+    for offset, (province, (source, share)) in enumerate(NEIGHBOURS.items(), start=1):
+        count = round(dossiers * share)
+        neighbours += count
+        pushed += _seed_dossiers([records[i] for i in local], [plans[i] for i in local],
+                                 demo_places(units, province), admin, count, source=source, seed=SEED + offset)
     computed_indicators_refresh(year=2023)
-    return Seeded(procedures=len(records), procedures_created=created, dossiers=dossiers, dossiers_created=pushed)
+    return Seeded(procedures=len(records), procedures_created=created, dossiers=dossiers, dossiers_created=pushed,
+                  neighbour_dossiers=neighbours)
 
 
 def _system_actor(users):
@@ -252,14 +265,14 @@ def _plan(level, abolished, rng):
     }
 
 
-def _seed_dossiers(records, plans, places, actor, count):
+def _seed_dossiers(records, plans, places, actor, count, *, source=SOURCE, seed=SEED):
     """Push `count` dossiers in batches, unless exactly those are already there; return how many were created."""
-    if count <= 0 or Dossier.objects.filter(source=SOURCE).count() == count:
+    if count <= 0 or Dossier.objects.filter(source=source).count() == count:
         return 0
-    rows = DossierPlan(records, plans, places, count).rows()
+    rows = DossierPlan(records, plans, places, count, seed=seed).rows()
     created = 0
     while batch := list(islice(rows, BATCH)):
-        summary = dossiers_import(rows=batch, source=SOURCE, actor=actor, channel=AuditChannel.SYSTEM, refresh=False)
+        summary = dossiers_import(rows=batch, source=source, actor=actor, channel=AuditChannel.SYSTEM, refresh=False)
         created += summary["counts"]["created"]
     return created
 
@@ -271,8 +284,8 @@ class DossierPlan:
     sort and format far faster than datetimes, which matters at 183,600 rows.
     """
 
-    def __init__(self, records, plans, places, count):
-        self.rng = random.Random(SEED + count)
+    def __init__(self, records, plans, places, count, *, seed=SEED):
+        self.rng = random.Random(seed + count)
         self.count = count
         self.records, self.plans = records, plans
         self.cumulative = _cumulative([r.weight * min(self.rng.paretovariate(3), 3) for r in records])

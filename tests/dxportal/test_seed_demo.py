@@ -59,9 +59,12 @@ def test_seed_demo_loads_ninh_binh_from_the_register(var_dir):
     assert below.filter(kind="district").count() == 22 and below.filter(kind="commune").count() == 398
     assert not below.exclude(valid_to=date(2025, 6, 30)).exists() and not below.filter(successor=None).exists()
     # The dossiers of 2023 lie on the register's units of Nam Định, named by their statistics codes.
-    places = Dossier.objects.filter(unit__kind__in=["district", "commune"])
+    places = Dossier.objects.filter(source="motcua-namdinh", unit__kind__in=["district", "commune"])
     assert places.exists() and not places.exclude(unit__path__startswith="/T36/H").exists()
     assert not places.filter(unit__register_version="").exists()
+    neighbours = Dossier.objects.exclude(source="motcua-namdinh")
+    assert neighbours.filter(unit__path__startswith="/T35/").exists()
+    assert neighbours.filter(unit__path__startswith="/T37-CU/").exists()
 
 
 def test_demo_staff_sees_its_unit_and_not_another(var_dir):

@@ -28,7 +28,8 @@ class Command(BaseCommand):
             indicators = indicators_demo.seed_indicators(units, users)
             procedures = procedures_demo.seed_procedures(units, users, dossiers=dossiers)
         summary = (f"{len(units)} units, {len(users)} accounts, {len(indicators)} indicators, "
-                   f"{procedures.procedures} procedures, {procedures.dossiers} dossiers")
+                   f"{procedures.procedures} procedures, {procedures.dossiers} dossiers of Nam Định and "
+                   f"{procedures.neighbour_dossiers} of Hà Nam and the old Ninh Bình")
         self.stdout.write(self.style.SUCCESS(f"Demo data ready: {summary}."))
         if secret:
             self.stdout.write(f"demo-system API key (shown once, also in var/demo-api-key): {secret}")
