@@ -23,7 +23,7 @@ def lived_during(unit, start, end):
     return unit.valid_from <= end and (unit.valid_to is None or unit.valid_to >= start)
 
 
-def merge_parts(unit, start, end):
+def merge_parts(unit, start, end, *, ids=None):
     """Return [(part, ids)]: the units that make up `unit` from `start` to `end`, each with the unit ids counting
     for it; together the ids are `units_rolling_up_to(unit)`.
 
@@ -31,18 +31,19 @@ def merge_parts(unit, start, end):
     its own, with its subtree: Ninh Bình in 2023 is old Hà Nam, Nam Định and Ninh Bình. One that had ended
     before the period counts in the part its successor lies in: Ninh Bình in 2026 is one part. A part is
     listed first when it existed during the period; `unit` itself comes last if it did not (holding whatever
-    reaches no other part). Two queries.
+    reaches no other part). Pass `ids` when the caller has `units_rolling_up_to(unit)` already: one query then.
     """
-    rows = {row.pk: row for row in Unit.objects.filter(pk__in=units_rolling_up_to(unit)).only(
+    ids = units_rolling_up_to(unit) if ids is None else ids
+    rows = {row.pk: row for row in Unit.objects.filter(pk__in=ids).only(
         "code", "name", "kind", "path", "successor_id", "valid_from", "valid_to")}
     parts = _part_units(rows, rows[unit.pk], start, end)
     if rows[unit.pk] not in parts:
         parts.append(rows[unit.pk])
-    ids = {part.pk: set() for part in parts}
+    members = {part.pk: set() for part in parts}
     by_path = sorted(parts, key=lambda part: -len(part.path))  # the innermost part holding a unit wins
     for row in rows.values():
-        ids[_part_of(row, rows, by_path, fallback=unit.pk).pk].add(row.pk)
-    return [(part, ids[part.pk]) for part in parts]
+        members[_part_of(row, rows, by_path, fallback=unit.pk).pk].add(row.pk)
+    return [(part, members[part.pk]) for part in parts]
 
 
 def _part_units(rows, unit, start, end):

@@ -121,9 +121,13 @@ def procedure_stats(*, actor, period, unit=None, procedure=None, group_by="none"
     `as_of` (default: now). `with_steps` adds the processing steps handled in the period on time and late
     (one more query; None otherwise).
     """
-    unit_field = BASES[basis]
     unit_ids = units_rolling_up_to(unit) if unit is not None else None
-    keys = _KEYS[group_by]
+    return _stats(actor=actor, period=period, unit_ids=unit_ids, procedure=procedure, keys=_KEYS[group_by],
+                  as_of=as_of, basis=basis, with_steps=with_steps)
+
+
+def _stats(*, actor, period, unit_ids, procedure, keys, as_of, basis, with_steps):
+    unit_field = BASES[basis]
     dossiers = dossiers_visible_to(actor)
     if procedure is not None:
         dossiers = dossiers.filter(procedure=procedure)
@@ -156,11 +160,12 @@ def procedure_stats_by_merge(*, actor, period, unit, procedure=None, as_of=None,
     is what `procedure_stats` gives for `unit`. Rows carry `unit__code`, `unit__name`, the part's dates and
     `existed` (did the part exist during the period).
     """
-    by_unit = procedure_stats(actor=actor, period=period, unit=unit, procedure=procedure, group_by="unit_id",
-                              as_of=as_of, basis=basis, with_steps=with_steps)
+    unit_ids = units_rolling_up_to(unit)
+    by_unit = _stats(actor=actor, period=period, unit_ids=unit_ids, procedure=procedure, keys=_KEYS["unit_id"],
+                     as_of=as_of, basis=basis, with_steps=with_steps)
     figures = {row["unit__id"]: row for row in by_unit}
     rows = []
-    for part, ids in merge_parts(unit, period.start, period.end):
+    for part, ids in merge_parts(unit, period.start, period.end, ids=unit_ids):
         row = _part_row(part, [figures[pk] for pk in ids if pk in figures], with_steps)
         row["existed"] = lived_during(part, period.start, period.end)
         if row["existed"] or any(row[name] for name in SUMMED):

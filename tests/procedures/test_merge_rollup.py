@@ -5,6 +5,8 @@ Ninh Bình's 2023 splits into the three old provinces, whose parts add up to the
 """
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from departments.models import Role, Unit
@@ -149,3 +151,15 @@ def test_the_merged_breakdown_keeps_to_the_callers_scope(area, cast):
                                         {"period": "2023", "unit": "T36", "breakdown": "merged"})
     assert answer.status_code == 200
     assert [(row["group"]["code"], row["received"]) for row in answer.json()["rows"]] == [("T36", 3)]
+
+
+def test_the_breakdown_costs_the_same_queries_for_three_provinces_as_for_one_ward(area, cast):
+    year = parse_period("2023")
+    counts = []
+    for unit in (area, Unit.objects.get(code=NEW_COMMUNE)):  # 553 units in 3 parts; 9 units in 8 parts
+        with CaptureQueriesContext(connection) as queries:
+            procedure_stats_by_merge(actor=Actor(cast.reviewer), period=year, unit=unit)
+        counts.append(len(queries))
+    # The unit's path, then per generation of merges its subtree and the units merged into it (2 x 2), the
+    # caller's role, the units that roll up, the summary cells by unit, the overdue dossiers by unit.
+    assert counts == [9, 9]
