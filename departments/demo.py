@@ -74,7 +74,7 @@ def seed_organisation():
 def demo_units():
     """Return the units of the demo area by code: the provinces before and after the merge and all below them."""
     provinces = Unit.objects.filter(code__in=PROVINCES)
-    return {unit.code: unit for unit in Unit.objects.subtrees_of(provinces).select_related("parent")}
+    return {unit.code: unit for unit in Unit.objects.subtrees_of(provinces)}
 
 
 def _province(code, name, valid_from):
@@ -95,7 +95,7 @@ def seed_accounts(units, *, password=DEMO_PASSWORD):
     """Create or update the demo people and the demo external system; return the users by name."""
     people = [
         ("demo-admin", Role.ADMIN, [], "Quản trị Hệ thống"),
-        ("demo-reviewer", Role.REVIEWER, ["T36", "T37"], "Nguyễn Văn Duyệt"),
+        ("demo-reviewer", Role.REVIEWER, [*OLD_PROVINCES, "T37"], "Nguyễn Văn Duyệt"),
         ("demo-staff-a", Role.STAFF, ["T36-STTTT", "T37-SKHCN"], "Trần Thị An"),
         ("demo-staff-b", Role.STAFF, ["T36-STP", "T37-STP"], "Lê Văn Bình"),
         ("demo-system", Role.EXTERNAL_SYSTEM, ["T36", "T37"], "Hệ thống một cửa điện tử"),

@@ -51,9 +51,12 @@ def _part_units(rows, unit, start, end):
     predecessors = {}
     for row in rows.values():
         predecessors.setdefault(row.successor_id, []).append(row)
-    found, frontier = [], [unit]
+    found, frontier, seen = [], [unit], set()
     while frontier:
         current = frontier.pop()
+        if current.pk in seen:  # a successor loop typed by hand must not hang the statistics
+            continue
+        seen.add(current.pk)
         if lived_during(current, start, end):
             found.append(current)
         if current.valid_to is None or current.valid_to >= start:  # what ended before it ended earlier still

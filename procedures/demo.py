@@ -134,12 +134,13 @@ def demo_procedures():
 def demo_places(units, province=PROVINCE):
     """Return a province's districts (weighed by their communes) and communes of 2023 among the loaded `units`."""
     province = units[province]
-    districts = {code: 0 for code, unit in sorted(units.items())
-                 if unit.kind == UnitKind.DISTRICT and unit.parent_id == province.pk}
+    district_codes = {unit.pk: code for code, unit in sorted(units.items())
+                      if unit.kind == UnitKind.DISTRICT and unit.parent_id == province.pk}
+    districts = dict.fromkeys(district_codes.values(), 0)
     communes = []
     for code, unit in sorted(units.items()):
-        if unit.kind == UnitKind.COMMUNE and unit.parent is not None and unit.parent.code in districts:
-            districts[unit.parent.code] += 1
+        if unit.kind == UnitKind.COMMUNE and unit.parent_id in district_codes:
+            districts[district_codes[unit.parent_id]] += 1
             communes.append(code)
     return Places(districts=districts, communes=communes)
 
