@@ -1,18 +1,29 @@
-"""Demo organisation: Nam Định as in 2023, and its merge into Ninh Bình on 1 July 2025.
+"""Demo organisation: the official register of Ninh Bình (code 37) and the departments of Nam Định.
 
-District codes are the national statistical codes. The post-2025 units of Ninh Bình are a small
-illustrative sample, not the full new map.
+The register (`departments.register`, Decision 19/2025/QĐ-TTg) gives the units: Ninh Bình with its 129 communes
+from 1 July 2025, and before that Hà Nam (T35), Nam Định (T36) and the old Ninh Bình (T37-CU) with their
+districts and communes, closed on 30 June 2025, each with its successor. The demo adds what no register holds:
+Nam Định's departments and service centre, and the merged province's, and which ones absorbed which.
 """
 
 from datetime import date
 
 from django.conf import settings
 
-from .models import ApiKey, ApiResource, Role, UnitKind
+from .models import ApiKey, ApiResource, Role, Unit, UnitKind
+from .register import REFORM_DAY, register_load, register_read
 from .services import api_key_create, api_key_revoke, unit_merge, unit_upsert, user_upsert
 
-REFORM_DAY = date(2025, 7, 1)
-NAM_DINH_SINCE = date(1997, 1, 1)
+DEMO_PROVINCE = "37"  # statistics code of Ninh Bình after 1 July 2025: old Hà Nam, Nam Định and Ninh Bình
+NAM_DINH_SINCE = date(1997, 1, 1)  # re-established from Nam Hà (the register only starts in 2008)
+# The area's provinces, before and after the merge; the register names them, the demo adds English names.
+PROVINCES = {
+    "T35": "Ha Nam Province",
+    "T36": "Nam Dinh Province",
+    "T37-CU": "Ninh Binh Province (before 1 July 2025)",
+    "T37": "Ninh Binh Province",
+}
+OLD_PROVINCES = ["T35", "T36", "T37-CU"]
 
 NAM_DINH_DEPARTMENTS = [
     ("T36-STTTT", "Sở Thông tin và Truyền thông", "Department of Information and Communications", UnitKind.DEPARTMENT),
@@ -22,32 +33,6 @@ NAM_DINH_DEPARTMENTS = [
     ("T36-STC", "Sở Tài chính", "Department of Finance", UnitKind.DEPARTMENT),
     ("T36-SKHCN", "Sở Khoa học và Công nghệ", "Department of Science and Technology", UnitKind.DEPARTMENT),
     ("T36-TTPVHCC", "Trung tâm Phục vụ hành chính công", "Public Administration Service Centre", UnitKind.AGENCY),
-]
-NAM_DINH_DISTRICTS = [
-    ("H356", "Thành phố Nam Định", "Nam Dinh City"),
-    ("H358", "Huyện Mỹ Lộc", "My Loc District"),
-    ("H359", "Huyện Vụ Bản", "Vu Ban District"),
-    ("H360", "Huyện Ý Yên", "Y Yen District"),
-    ("H361", "Huyện Nghĩa Hưng", "Nghia Hung District"),
-    ("H362", "Huyện Nam Trực", "Nam Truc District"),
-    ("H363", "Huyện Trực Ninh", "Truc Ninh District"),
-    ("H364", "Huyện Xuân Trường", "Xuan Truong District"),
-    ("H365", "Huyện Giao Thủy", "Giao Thuy District"),
-    ("H366", "Huyện Hải Hậu", "Hai Hau District"),
-]
-# A sample of communes: the wards of the city centre and each district's seat.
-NAM_DINH_COMMUNES = [
-    ("H356-01", "Phường Vị Hoàng", "H356"),
-    ("H356-02", "Phường Trần Hưng Đạo", "H356"),
-    ("H358-01", "Thị trấn Mỹ Lộc", "H358"),
-    ("H359-01", "Thị trấn Gôi", "H359"),
-    ("H360-01", "Thị trấn Lâm", "H360"),
-    ("H361-01", "Thị trấn Liễu Đề", "H361"),
-    ("H362-01", "Thị trấn Nam Giang", "H362"),
-    ("H363-01", "Thị trấn Cổ Lễ", "H363"),
-    ("H364-01", "Thị trấn Xuân Trường", "H364"),
-    ("H365-01", "Thị trấn Ngô Đồng", "H365"),
-    ("H366-01", "Thị trấn Yên Định", "H366"),
 ]
 # After 1 July 2025: the merged province's departments and which Nam Định units they absorbed.
 NINH_BINH_DEPARTMENTS = [
@@ -59,12 +44,6 @@ NINH_BINH_DEPARTMENTS = [
     ("T37-TTPVHCC", "Trung tâm Phục vụ hành chính công", "Public Administration Service Centre",
      UnitKind.AGENCY, ["T36-TTPVHCC"]),
 ]
-NINH_BINH_COMMUNES = [
-    ("T37-X001", "Phường Nam Định", ["H356-01", "H356-02"]),
-    ("T37-X002", "Xã Hải Hậu", ["H366-01"]),
-    ("T37-X003", "Xã Giao Thủy", ["H365-01"]),
-]
-
 DEMO_PASSWORD = "dxportal-demo"
 DEMO_SYSTEM_KEY_NAME = "demo-system"
 # The one-stop system whose dossiers the demo key pushes (procedures.demo writes them under this source).
@@ -72,52 +51,51 @@ DEMO_DOSSIER_SOURCE = "motcua-namdinh"
 
 
 def seed_organisation():
-    """Create or update the demo units; return them by code."""
-    units = {}
-    province = unit_upsert(
-        code="T36", name="Tỉnh Nam Định", name_en="Nam Dinh Province", kind=UnitKind.PROVINCE,
-        valid_from=NAM_DINH_SINCE,
-    )
-    units[province.code] = province
+    """Load Ninh Bình from the register around the demo departments; return the area's units by code."""
+    nam_dinh = _province("T36", "Tỉnh Nam Định", NAM_DINH_SINCE)
+    ninh_binh = _province("T37", "Tỉnh Ninh Bình", REFORM_DAY)
+    departments = {}
     for code, name, name_en, kind in NAM_DINH_DEPARTMENTS:
-        units[code] = unit_upsert(code=code, name=name, name_en=name_en, kind=kind, parent=province,
-                                  valid_from=NAM_DINH_SINCE)
-    for code, name, name_en in NAM_DINH_DISTRICTS:
-        units[code] = unit_upsert(code=code, name=name, name_en=name_en, kind=UnitKind.DISTRICT,
-                                  parent=province, valid_from=NAM_DINH_SINCE)
-    for code, name, district in NAM_DINH_COMMUNES:
-        units[code] = unit_upsert(code=code, name=name, kind=UnitKind.COMMUNE, parent=units[district],
-                                  valid_from=NAM_DINH_SINCE)
-    _seed_merge(units)
+        departments[code] = unit_upsert(code=code, name=name, name_en=name_en, kind=kind, parent=nam_dinh,
+                                        valid_from=NAM_DINH_SINCE)
+    for code, name, name_en, kind, _absorbed in NINH_BINH_DEPARTMENTS:
+        departments[code] = unit_upsert(code=code, name=name, name_en=name_en, kind=kind, parent=ninh_binh,
+                                        valid_from=REFORM_DAY)
+    # The register fills in T36 and T37 (codes, types, dates, successors) and adds the rest of the area.
+    register_load(data=register_read(), province_codes=[DEMO_PROVINCE])
+    for code, _name, _name_en, _kind, absorbed in NINH_BINH_DEPARTMENTS:
+        unit_merge(units=[departments[old] for old in absorbed], into=departments[code], on=REFORM_DAY)
+    units = demo_units()
+    for code, name_en in PROVINCES.items():
+        _name_in_english(units[code], name_en)
     return units
 
 
-def _seed_merge(units):
-    ninh_binh = unit_upsert(
-        code="T37", name="Tỉnh Ninh Bình", name_en="Ninh Binh Province", kind=UnitKind.PROVINCE,
-        valid_from=REFORM_DAY,
-    )
-    units[ninh_binh.code] = ninh_binh
-    for code, name, name_en, kind, absorbed in NINH_BINH_DEPARTMENTS:
-        units[code] = unit_upsert(code=code, name=name, name_en=name_en, kind=kind, parent=ninh_binh,
-                                  valid_from=REFORM_DAY)
-        unit_merge(units=[units[old] for old in absorbed], into=units[code], on=REFORM_DAY)
-    for code, name, absorbed in NINH_BINH_COMMUNES:
-        units[code] = unit_upsert(code=code, name=name, kind=UnitKind.COMMUNE, parent=ninh_binh,
-                                  valid_from=REFORM_DAY)
-        unit_merge(units=[units[old] for old in absorbed], into=units[code], on=REFORM_DAY)
-    # The district tier closed: district-level data rolls up into the new province.
-    unit_merge(units=[units[code] for code, _name, _en in NAM_DINH_DISTRICTS], into=ninh_binh, on=REFORM_DAY)
-    leftover = [units[code] for code, _n, _d in NAM_DINH_COMMUNES if units[code].successor_id is None]
-    unit_merge(units=leftover, into=ninh_binh, on=REFORM_DAY)
-    unit_merge(units=[units["T36"]], into=ninh_binh, on=REFORM_DAY)
+def demo_units():
+    """Return the units of the demo area by code: the provinces before and after the merge and all below them."""
+    provinces = Unit.objects.filter(code__in=PROVINCES)
+    return {unit.code: unit for unit in Unit.objects.subtrees_of(provinces)}
+
+
+def _province(code, name, valid_from):
+    """Return the province, created if missing (the register then completes it; a rerun leaves it to the register)."""
+    existing = Unit.objects.filter(code=code).first()
+    if existing is not None:
+        return existing
+    return unit_upsert(code=code, name=name, name_en=PROVINCES[code], kind=UnitKind.PROVINCE, valid_from=valid_from)
+
+
+def _name_in_english(unit, name_en):
+    if unit.name_en != name_en:
+        unit_upsert(code=unit.code, name=unit.name, name_en=name_en, kind=unit.kind, parent=unit.parent,
+                    valid_from=unit.valid_from, valid_to=unit.valid_to, successor=unit.successor)
 
 
 def seed_accounts(units, *, password=DEMO_PASSWORD):
     """Create or update the demo people and the demo external system; return the users by name."""
     people = [
         ("demo-admin", Role.ADMIN, [], "Quản trị Hệ thống"),
-        ("demo-reviewer", Role.REVIEWER, ["T36", "T37"], "Nguyễn Văn Duyệt"),
+        ("demo-reviewer", Role.REVIEWER, [*OLD_PROVINCES, "T37"], "Nguyễn Văn Duyệt"),
         ("demo-staff-a", Role.STAFF, ["T36-STTTT", "T37-SKHCN"], "Trần Thị An"),
         ("demo-staff-b", Role.STAFF, ["T36-STP", "T37-STP"], "Lê Văn Bình"),
         ("demo-system", Role.EXTERNAL_SYSTEM, ["T36", "T37"], "Hệ thống một cửa điện tử"),

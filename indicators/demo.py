@@ -9,6 +9,7 @@ from datetime import date
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from departments.models import UnitKind
 from departments.policy import Actor
 from regimes.services import seeded_regime
 
@@ -172,8 +173,8 @@ def _seed_entries(indicators, units, users):
                          actor=staff, channel=channel)
         entry = value_submit(value=entry, actor=staff, channel=channel)
         value_approve(value=entry, actor=reviewer, channel=channel)
-    for district in ("H356", "H358", "H366"):
-        entry = value_create(indicator=indicators["ND09-HSCV-HUYEN"], unit=units[district], period="2023",
+    for district in _districts_of(units, "T36")[:3]:  # Nam Định city and two districts, as the register has them
+        entry = value_create(indicator=indicators["ND09-HSCV-HUYEN"], unit=district, period="2023",
                              value=100, actor=Actor(users["demo-admin"]), channel=channel)
         entry = value_submit(value=entry, actor=Actor(users["demo-admin"]), channel=channel)
         value_approve(value=entry, actor=reviewer, channel=channel)
@@ -188,6 +189,12 @@ def _seed_entries(indicators, units, users):
     value_submit(value=meetings, actor=staff_a, channel=channel)
     value_create(indicator=indicators["ND09-THANH-TRA-SO"], unit=units["T36-STTTT"], period="2023",
                  note="Đang tổng hợp số liệu thanh tra.", actor=staff_a, channel=channel)
+
+
+def _districts_of(units, province):
+    """Return the districts of a province among the loaded units, by code."""
+    return [unit for code, unit in sorted(units.items()) if unit.kind == UnitKind.DISTRICT
+            and unit.parent_id == units[province].pk]
 
 
 def _seed_lead_department_entries(indicators, units, users):

@@ -1,5 +1,8 @@
 """Demo procedures and dossiers for Nam Định, shaped after the seed article's figures.
 
+District- and commune-level dossiers go to Nam Định's real districts and communes of 2023 as the register
+loaded them (`departments.demo`); a district draws dossiers in proportion to its number of communes.
+
 The catalogue holds real procedure names of the departments' fields (codes and dates are illustrative):
 about 70% fully online, the rest partly online or offline, some raised to full online after Decree
 42/2022 took effect on 15 August 2022. The dossiers are received from 1 January to 31 August 2023;
@@ -17,8 +20,8 @@ from datetime import date, timedelta
 from itertools import accumulate, islice
 from pathlib import Path
 
-from departments.demo import DEMO_DOSSIER_SOURCE, NAM_DINH_COMMUNES
-from departments.models import ApiKey
+from departments.demo import DEMO_DOSSIER_SOURCE
+from departments.models import ApiKey, UnitKind
 from departments.policy import Actor
 from indicators.models import AuditChannel
 
@@ -56,8 +59,6 @@ P, D, C = "province", "district", "commune"
 FEES = ["Không", "Không", "2.000 đồng/trang", "8.000 đồng/bản", "50.000 đồng/hồ sơ", "100.000 đồng/hồ sơ",
         "200.000 đồng/lần", "500.000 đồng/giấy phép"]
 PROCESSING_DAYS = [1, 3, 5, 7, 10, 15, 20]
-DISTRICT_WEIGHTS = {"H356": 4, "H358": 1, "H359": 1.5, "H360": 2, "H361": 1.8, "H362": 1.8, "H363": 1.6,
-                    "H364": 1.3, "H365": 1.6, "H366": 2.2}
 # The procedures most people need carry most dossiers, as on any one-stop portal (relative weights).
 BUSIEST = {
     "Chứng thực bản sao từ bản chính giấy tờ, văn bản do cơ quan có thẩm quyền của Việt Nam cấp": 60,
@@ -79,8 +80,12 @@ BUSIEST = {
     "Tặng Giấy khen của Chủ tịch Ủy ban nhân dân cấp xã": 4,
 }
 SERVICE_CENTRE = "T36-TTPVHCC"
+PROVINCE = "T36"  # the dossiers are Nam Định's, received before the 2025 merge
+# The two provinces merged with Nam Định into Ninh Bình get a smaller sample of district- and commune-level
+# dossiers (no article gives their figures; the shares are the demo's), from their own one-stop systems, so that
+# Ninh Bình's 2023 shows the three old provinces side by side (procedure-stats?breakdown=merged).
+NEIGHBOURS = {"T35": ("motcua-hanam", 0.1), "T37-CU": ("motcua-ninhbinh", 0.1)}
 LEVEL_NAMES = {P: "cấp tỉnh", D: "cấp huyện", C: "cấp xã"}
-COMMUNES = [code for code, _name, _district in NAM_DINH_COMMUNES]
 
 
 @dataclass(frozen=True)
@@ -93,12 +98,21 @@ class DemoProcedure:
     weight: float
 
 
+@dataclass(frozen=True)
+class Places:
+    """Where district- and commune-level dossiers go: districts with their weights, and communes (by code)."""
+
+    districts: dict
+    communes: list
+
+
 @dataclass
 class Seeded:
     procedures: int
     procedures_created: int
     dossiers: int
     dossiers_created: int
+    neighbour_dossiers: int = 0
 
 
 def demo_procedures():
@@ -117,6 +131,20 @@ def demo_procedures():
     return records
 
 
+def demo_places(units, province=PROVINCE):
+    """Return a province's districts (weighed by their communes) and communes of 2023 among the loaded `units`."""
+    province = units[province]
+    district_codes = {unit.pk: code for code, unit in sorted(units.items())
+                      if unit.kind == UnitKind.DISTRICT and unit.parent_id == province.pk}
+    districts = dict.fromkeys(district_codes.values(), 0)
+    communes = []
+    for code, unit in sorted(units.items()):
+        if unit.kind == UnitKind.COMMUNE and unit.parent_id in district_codes:
+            districts[district_codes[unit.parent_id]] += 1
+            communes.append(code)
+    return Places(districts=districts, communes=communes)
+
+
 def demo_catalogue():
     """Return the demo catalogue: per department, its fields with legal basis, weight and procedures by level."""
     with open(CATALOGUE_FILE, encoding="utf-8") as data:
@@ -129,9 +157,17 @@ def seed_procedures(units, users, *, dossiers=ARTICLE_RECEIVED):
     records = demo_procedures()
     plans = _level_plans(records, random.Random(SEED))
     created = _seed_catalogue(records, plans, units, admin)
-    pushed = _seed_dossiers(records, plans, _system_actor(users) or admin, dossiers)
+    pushed = _seed_dossiers(records, plans, demo_places(units), _system_actor(users) or admin, dossiers)
+    local = [index for index, record in enumerate(records) if record.level != P]
+    neighbours = 0
+    for offset, (province, (source, share)) in enumerate(NEIGHBOURS.items(), start=1):
+        count = round(dossiers * share)
+        neighbours += count
+        pushed += _seed_dossiers([records[i] for i in local], [plans[i] for i in local],
+                                 demo_places(units, province), admin, count, source=source, seed=SEED + offset)
     computed_indicators_refresh(year=2023)
-    return Seeded(procedures=len(records), procedures_created=created, dossiers=dossiers, dossiers_created=pushed)
+    return Seeded(procedures=len(records), procedures_created=created, dossiers=dossiers, dossiers_created=pushed,
+                  neighbour_dossiers=neighbours)
 
 
 def _system_actor(users):
@@ -230,14 +266,14 @@ def _plan(level, abolished, rng):
     }
 
 
-def _seed_dossiers(records, plans, actor, count):
+def _seed_dossiers(records, plans, places, actor, count, *, source=SOURCE, seed=SEED):
     """Push `count` dossiers in batches, unless exactly those are already there; return how many were created."""
-    if count <= 0 or Dossier.objects.filter(source=SOURCE).count() == count:
+    if count <= 0 or Dossier.objects.filter(source=source).count() == count:
         return 0
-    rows = DossierPlan(records, plans, count).rows()
+    rows = DossierPlan(records, plans, places, count, seed=seed).rows()
     created = 0
     while batch := list(islice(rows, BATCH)):
-        summary = dossiers_import(rows=batch, source=SOURCE, actor=actor, channel=AuditChannel.SYSTEM, refresh=False)
+        summary = dossiers_import(rows=batch, source=source, actor=actor, channel=AuditChannel.SYSTEM, refresh=False)
         created += summary["counts"]["created"]
     return created
 
@@ -249,13 +285,14 @@ class DossierPlan:
     sort and format far faster than datetimes, which matters at 183,600 rows.
     """
 
-    def __init__(self, records, plans, count):
-        self.rng = random.Random(SEED + count)
+    def __init__(self, records, plans, places, count, *, seed=SEED):
+        self.rng = random.Random(seed + count)
         self.count = count
         self.records, self.plans = records, plans
         self.cumulative = _cumulative([r.weight * min(self.rng.paretovariate(3), 3) for r in records])
-        self.district_cumulative = _cumulative(DISTRICT_WEIGHTS.values())
-        self.districts = list(DISTRICT_WEIGHTS)
+        self.district_cumulative = _cumulative(places.districts.values())
+        self.districts = list(places.districts)
+        self.communes = places.communes
 
     def rows(self):
         """Yield the rows in the order received (a generator: only one batch is ever held as dicts)."""
@@ -294,7 +331,7 @@ class DossierPlan:
             return SERVICE_CENTRE if draw < 0.3 else record.department
         if record.level == D:
             return self.districts[bisect(self.district_cumulative, draw * self.district_cumulative[-1])]
-        return COMMUNES[int(draw * len(COMMUNES))]
+        return self.communes[int(draw * len(self.communes))]
 
     def _outcomes(self, drafts):
         """Pending: the latest received; withdrawn, late and rejected drawn among the others."""

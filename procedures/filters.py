@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from indicators.periods import PeriodError, parse_period
 
-from .models import Channel, Dossier, ImplementingLevel, OnlineLevel, Outcome, Procedure
+from .models import Channel, Dossier, DossierStatus, ImplementingLevel, OnlineLevel, Outcome, Procedure
 
 LEVEL_FLAGS = {
     ImplementingLevel.PROVINCE: "at_province",
@@ -69,9 +69,16 @@ class ProcedureFilter(django_filters.FilterSet):
 
 
 class DossierFilter(django_filters.FilterSet):
-    unit = django_filters.CharFilter(field_name="unit__code", label=_("Mã đơn vị tiếp nhận"))
+    """Filters within the caller's dossiers: the scope (by competent unit) is applied before any of these."""
+
+    unit = django_filters.CharFilter(field_name="unit__code", label=_("Mã đơn vị có thẩm quyền giải quyết"))
+    # Decree 118/2025: a service centre may receive what another unit decides.
+    receiving_unit = django_filters.CharFilter(field_name="receiving_unit__code", label=_("Mã đơn vị tiếp nhận"))
     procedure = django_filters.CharFilter(field_name="procedure__code", label=_("Mã thủ tục"))
     channel = django_filters.ChoiceFilter(choices=Channel.choices, label=_("Kênh nộp"))
+    status = django_filters.MultipleChoiceFilter(
+        choices=DossierStatus.choices,
+        label=_("Trạng thái hồ sơ 1–10 (TrangThaiHoSo); lặp lại để chọn nhiều: status=9&status=10"))
     outcome = django_filters.ChoiceFilter(choices=Outcome.choices, label=_("Kết quả"))
     received_in = PeriodRangeFilter(field_name="received_at",
                                     label=_("Tiếp nhận trong kỳ (2023, 2023Q3, 202308)"))
@@ -80,4 +87,4 @@ class DossierFilter(django_filters.FilterSet):
 
     class Meta:
         model = Dossier
-        fields = ["unit", "procedure", "channel", "outcome", "received_in", "completed_in"]
+        fields = ["unit", "receiving_unit", "procedure", "channel", "status", "outcome", "received_in", "completed_in"]

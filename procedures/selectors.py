@@ -9,7 +9,7 @@ from django.db.models import Count, DateField, Q, Sum
 from django.db.models.functions import Coalesce, Trunc
 
 from departments.policy import restrict_to_scope
-from departments.selectors import units_rolling_up_to
+from departments.selectors import lived_during, merge_parts, units_rolling_up_to
 
 from . import counting
 from .models import (
@@ -42,6 +42,11 @@ RATES = {
     "digitization_rate": ("digitized", "received"),
     "e_result_rate": ("e_result", "processed"),
 }
+# Not offered to callers: the merge breakdown groups by unit id, then adds the units up into their parts.
+_KEYS = {**GROUPS, "unit_id": ["unit__id"]}
+SUMMED = [*STAT_COUNTERS, "overdue", "steps_on_time", "steps_late"]
+# How a unit's figures may be split: not at all, or into the units merged into it (procedure_stats_by_merge).
+BREAKDOWNS = ["none", "merged"]
 # Which unit statistics follow (Decree 118/2025: the receiving unit may differ from the competent one).
 BASES = {"competent": "unit", "receiving": "receiving_unit"}
 
@@ -116,9 +121,13 @@ def procedure_stats(*, actor, period, unit=None, procedure=None, group_by="none"
     `as_of` (default: now). `with_steps` adds the processing steps handled in the period on time and late
     (one more query; None otherwise).
     """
-    unit_field = BASES[basis]
     unit_ids = units_rolling_up_to(unit) if unit is not None else None
-    keys = GROUPS[group_by]
+    return _stats(actor=actor, period=period, unit_ids=unit_ids, procedure=procedure, keys=_KEYS[group_by],
+                  as_of=as_of, basis=basis, with_steps=with_steps)
+
+
+def _stats(*, actor, period, unit_ids, procedure, keys, as_of, basis, with_steps):
+    unit_field = BASES[basis]
     dossiers = dossiers_visible_to(actor)
     if procedure is not None:
         dossiers = dossiers.filter(procedure=procedure)
@@ -139,6 +148,43 @@ def procedure_stats(*, actor, period, unit=None, procedure=None, group_by="none"
         row["step_on_time_rate"] = percent(on_time, on_time + late)
         with_rates(row)
     return rows
+
+
+def procedure_stats_by_merge(*, actor, period, unit, procedure=None, as_of=None, basis="competent",
+                             with_steps=False):
+    """Return (rows, total): `unit`'s figures for the period split into the units merged into it, and their sum.
+
+    Each row is one part (`departments.selectors.merge_parts`): for 2023, Ninh Bình's rows are old Hà Nam,
+    Nam Định and Ninh Bình side by side, each with its districts and communes; for 2026 the same dossiers count
+    in Ninh Bình. A part that did not exist during the period is listed only when figures reach it. The total
+    is what `procedure_stats` gives for `unit`. Rows carry `unit__code`, `unit__name`, the part's dates and
+    `existed` (did the part exist during the period).
+    """
+    unit_ids = units_rolling_up_to(unit)
+    by_unit = _stats(actor=actor, period=period, unit_ids=unit_ids, procedure=procedure, keys=_KEYS["unit_id"],
+                     as_of=as_of, basis=basis, with_steps=with_steps)
+    figures = {row["unit__id"]: row for row in by_unit}
+    rows = []
+    for part, ids in merge_parts(unit, period.start, period.end, ids=unit_ids):
+        row = _part_row(part, [figures[pk] for pk in ids if pk in figures], with_steps)
+        row["existed"] = lived_during(part, period.start, period.end)
+        if row["existed"] or any(row[name] for name in SUMMED):
+            rows.append(row)
+    total = _part_row(unit, by_unit, with_steps)
+    return rows, {name: value for name, value in total.items() if not name.startswith("unit__")}
+
+
+def _part_row(part, rows, with_steps):
+    row = {"unit__code": part.code, "unit__name": part.name, "unit__valid_from": part.valid_from,
+           "unit__valid_to": part.valid_to, **dict.fromkeys(SUMMED, 0)}
+    for counted in rows:
+        for name in SUMMED:
+            row[name] += counted[name] or 0
+    on_time, late = row["steps_on_time"], row["steps_late"]
+    row["step_on_time_rate"] = percent(on_time, on_time + late)
+    if not with_steps:
+        row["steps_on_time"] = row["steps_late"] = None
+    return with_rates(row)
 
 
 def _summary_rows(actor, period, keys, unit_ids, procedure):

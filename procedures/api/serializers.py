@@ -35,7 +35,7 @@ from ..models import (
     ProcedureChange,
     ProcedureField,
 )
-from ..selectors import BASES, GROUPS
+from ..selectors import BASES, BREAKDOWNS, GROUPS
 
 UNKNOWN_UNIT = _("Không có đơn vị với mã này.")
 UNKNOWN_FIELD = _("Không có lĩnh vực với mã này.")
@@ -377,6 +377,11 @@ class StatsQuerySerializer(serializers.Serializer):
         choices=list(BASES), default="competent",
         help_text=_("Tính theo đơn vị có thẩm quyền giải quyết (competent, mặc định) hay đơn vị tiếp nhận "
                     "(receiving) — Nghị định 118/2025/NĐ-CP."))
+    breakdown = serializers.ChoiceField(
+        choices=BREAKDOWNS, default="none",
+        help_text=_("merged: tách số liệu của unit theo các đơn vị đã sáp nhập vào nó còn tồn tại trong kỳ (năm 2023 "
+                    "của tỉnh Ninh Bình: Hà Nam, Nam Định, Ninh Bình cũ), kèm tổng; cần unit, không dùng group_by. "
+                    "Đơn vị đã chấm dứt trước kỳ được cộng vào đơn vị kế thừa."))
 
     def validate_regime(self, code):
         regime = regime_by_code(code)  # DRF's CharField already refused NUL characters
@@ -399,6 +404,11 @@ class StatsQuerySerializer(serializers.Serializer):
             attrs["period"] = _range_period(regime, start, end)
         elif regime is not None:
             attrs["period"] = _regime_period(regime, period)
+        if attrs.get("breakdown") == "merged":
+            if attrs.get("unit") is None:
+                raise serializers.ValidationError({"unit": _("Tách theo đơn vị sáp nhập cần mã đơn vị (unit).")})
+            if attrs.get("group_by", "none") != "none":
+                raise serializers.ValidationError({"group_by": _("Tách theo đơn vị sáp nhập không dùng kèm group_by.")})
         return attrs
 
 
@@ -470,6 +480,11 @@ class StatsRowSerializer(serializers.Serializer):
     online_payment_rate = serializers.DecimalField(**PERCENT, help_text=_("paid_online / fee_required, phần trăm."))
     digitization_rate = serializers.DecimalField(**PERCENT, help_text=_("digitized / received, phần trăm."))
     e_result_rate = serializers.DecimalField(**PERCENT, help_text=_("e_result / processed, phần trăm."))
+    valid_from = serializers.DateField(required=False, help_text=_("breakdown=merged: ngày đơn vị bắt đầu hiệu lực."))
+    valid_to = serializers.DateField(required=False, allow_null=True,
+                                     help_text=_("breakdown=merged: ngày đơn vị hết hiệu lực; null: còn hiệu lực."))
+    existed = serializers.BooleanField(required=False,
+                                       help_text=_("breakdown=merged: đơn vị có tồn tại trong kỳ hay không."))
 
 
 class StatsSerializer(serializers.Serializer):
@@ -478,7 +493,10 @@ class StatsSerializer(serializers.Serializer):
     start = serializers.DateField()
     end = serializers.DateField()
     group_by = serializers.CharField()
+    breakdown = serializers.CharField()
     rows = StatsRowSerializer(many=True)
+    total = StatsRowSerializer(allow_null=True, help_text=_("breakdown=merged: tổng các dòng (bằng số liệu của unit); "
+                                                           "null khi không tách."))
 
 
 class Component766Serializer(serializers.Serializer):

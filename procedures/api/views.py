@@ -41,6 +41,7 @@ from ..selectors import (
     decision766_estimates,
     dossiers_visible_to,
     procedure_stats,
+    procedure_stats_by_merge,
     with_official_scores,
 )
 from ..services import (
@@ -303,13 +304,22 @@ class ProcedureStatsView(ActorMixin, APIView):
                    responses={200: s.StatsSerializer, **ERRORS})
     def get(self, request):
         query = self.valid(s.StatsQuerySerializer, request.query_params)
-        period, group_by = query.pop("period"), query["group_by"]
-        rows = procedure_stats(actor=self.actor, period=period, with_steps=True, **query)
-        for row in rows:
-            row["group"] = s.group_of(row, GROUPS[group_by])
+        period, group_by, breakdown = query.pop("period"), query["group_by"], query.pop("breakdown")
+        total = None
+        if breakdown == "merged":
+            query.pop("group_by")
+            rows, total = procedure_stats_by_merge(actor=self.actor, period=period, with_steps=True, **query)
+            for row in rows:
+                row["group"] = s.group_of(row, GROUPS["unit"])
+                row["valid_from"], row["valid_to"] = row.pop("unit__valid_from"), row.pop("unit__valid_to")
+            total["group"] = None
+        else:
+            rows = procedure_stats(actor=self.actor, period=period, with_steps=True, **query)
+            for row in rows:
+                row["group"] = s.group_of(row, GROUPS[group_by])
         regime = period.regime.code if period.regime is not None else None
         data = {"period": period.code, "regime": regime, "start": period.start, "end": period.end,
-                "group_by": group_by, "rows": rows}
+                "group_by": group_by, "breakdown": breakdown, "rows": rows, "total": total}
         return Response(s.StatsSerializer(data).data)
 
 

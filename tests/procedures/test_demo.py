@@ -24,7 +24,7 @@ from procedures.models import (
     ProcedureChange,
     ProcedureLevelPeriod,
 )
-from procedures.selectors import coverage, procedure_stats, stats_visible_to
+from procedures.selectors import coverage, procedure_stats, procedure_stats_by_merge, stats_visible_to
 from procedures.stats import stats_rebuild
 
 pytestmark = pytest.mark.django_db
@@ -89,7 +89,8 @@ def test_seeding_again_changes_nothing(seeded):
 
 
 def test_statistics_equal_the_raw_dossiers(seeded):
-    assert Dossier.objects.count() == DOSSIERS
+    assert Dossier.objects.filter(source=demo.SOURCE).count() == DOSSIERS
+    assert Dossier.objects.count() == DOSSIERS + seeded.result.neighbour_dossiers == DOSSIERS * 1.2
     processed = Q(outcome__in=["resolved", "rejected"])
     raw = {row["unit_id"]: row for row in Dossier.objects.values("unit_id").annotate(
         received=Count("id"), pending=Count("id", filter=Q(outcome="pending")), processed=Count("id", filter=processed),
@@ -105,22 +106,23 @@ def test_statistics_equal_the_raw_dossiers(seeded):
 
 
 def test_dossiers_follow_the_articles_figures(seeded):
-    [row] = procedure_stats(actor=Actor(seeded.users["demo-reviewer"]), period=parse_period("2023"))
+    [row] = procedure_stats(actor=Actor(seeded.users["demo-reviewer"]), period=parse_period("2023"),
+                            unit=seeded.units["T36"])
     assert row["received"] == DOSSIERS
     assert row["processed"] == round(DOSSIERS * 175_080 / 183_600)
     assert row["on_time_rate"] >= 99
-    received = Dossier.objects.values_list("received_at", flat=True)
+    received = Dossier.objects.filter(source=demo.SOURCE).values_list("received_at", flat=True)
     assert min(received).date() >= date(2022, 12, 31) and max(received).date() <= date(2023, 8, 31)
     computed = IndicatorValue.objects.filter(is_computed=True, period="2023")
     assert computed.filter(indicator__code="HS-DUNG-HAN").exists()
     assert computed.filter(indicator__code="TTHC-TOAN-TRINH").exists()
 
 
-def test_the_full_size_plan_gives_the_articles_figures():
+def test_the_full_size_plan_gives_the_articles_figures(seeded):
     records = demo.demo_procedures()
     plans = demo._level_plans(records, random.Random(demo.SEED))
     outcomes = Counter()
-    for row in demo.DossierPlan(records, plans, 183_600).rows():
+    for row in demo.DossierPlan(records, plans, demo.demo_places(seeded.units), 183_600).rows():
         late = row["outcome"] == "resolved" and row["completed_at"][:16] > row["due_at"][:16]
         outcomes["late" if late else row["outcome"]] += 1
     processed = outcomes["resolved"] + outcomes["rejected"] + outcomes["late"]
@@ -132,8 +134,10 @@ def test_demo_system_pushes_dossiers_and_reads_the_whole_provinces_statistics(se
     system = system_actor(seeded.users)
     for resource, access in [("procedures", "read"), ("dossiers", "write"), ("procedure-stats", "read")]:
         assert key_allows(system, resource, access)
-    assert set(DossierImport.objects.values_list("api_key", "source")) == {(system.api_key.pk, demo.SOURCE)}
-    assert stats_visible_to(system).count() == DossierMonthStat.objects.count()
+    assert set(DossierImport.objects.filter(source=demo.SOURCE).values_list("api_key", flat=True)) == {
+        system.api_key.pk}
+    # The key of Nam Định's one-stop system sees Nam Định's figures, not its neighbours'.
+    assert stats_visible_to(system).count() == DossierMonthStat.objects.filter(unit__path__startswith="/T36/").count()
     [row] = procedure_stats(actor=system, period=parse_period("2023"), unit=seeded.units["T36"])
     assert row["received"] == DOSSIERS
 
@@ -144,7 +148,7 @@ def test_demo_key_works_through_the_api(seeded):
     assert client.get("/api/v1/procedures/").status_code == 200
     stats = client.get("/api/v1/procedure-stats/", {"period": "2023", "unit": "T36"})
     assert stats.status_code == 200 and stats.json()["rows"][0]["received"] == DOSSIERS
-    row = Dossier.objects.select_related("procedure", "unit").first()
+    row = Dossier.objects.filter(source=demo.SOURCE).select_related("procedure", "unit").first()
     again = {"code": row.code, "procedure": row.procedure.code, "unit": row.unit.code, "channel": row.channel,
              "received_at": row.received_at.isoformat(), "due_at": row.due_at.isoformat(),
              "completed_at": row.completed_at.isoformat() if row.completed_at else None, "outcome": row.outcome,
@@ -152,6 +156,30 @@ def test_demo_key_works_through_the_api(seeded):
              "e_result": row.e_result}
     pushed = client.post(f"/api/v1/dossiers/import/?source={demo.SOURCE}", {"dossiers": [again]}, format="json")
     assert pushed.status_code == 200 and pushed.json()["counts"]["unchanged"] == 1  # re-sending is harmless
+
+
+def test_demo_dossiers_lie_on_nam_dinhs_units_of_2023(seeded):
+    places = demo.demo_places(seeded.units)
+    assert len(places.districts) == 9 and sum(places.districts.values()) == len(places.communes) == 175
+    assert all(code.startswith("H3") and len(code) == 10 for code in places.communes)  # H356-13636
+    by_kind = Counter(Dossier.objects.values_list("unit__kind", flat=True))
+    assert by_kind["commune"] and by_kind["district"] and by_kind["department"]
+    nam_dinh = Dossier.objects.filter(source=demo.SOURCE)
+    assert not nam_dinh.filter(unit__kind="commune").exclude(unit__code__in=places.communes).exists()
+    assert not Dossier.objects.exclude(unit__valid_to=date(2025, 6, 30)).exists()  # all before the merge
+
+
+def test_demo_shows_ninh_binh_2023_as_the_three_old_provinces(seeded):
+    reviewer, year = Actor(seeded.users["demo-reviewer"]), parse_period("2023")
+    rows, total = procedure_stats_by_merge(actor=reviewer, period=year, unit=seeded.units["T37"])
+    received = {row["unit__code"]: row["received"] for row in rows}
+    assert received == {"T35": DOSSIERS // 10, "T36": DOSSIERS, "T37-CU": DOSSIERS // 10}
+    assert total["received"] == sum(received.values()) and total["processed"] == sum(r["processed"] for r in rows)
+    neighbours = Dossier.objects.exclude(source=demo.SOURCE)
+    assert set(neighbours.values_list("source", flat=True)) == {"motcua-hanam", "motcua-ninhbinh"}
+    assert not neighbours.exclude(unit__kind__in=["district", "commune"]).exists()
+    [later] = procedure_stats_by_merge(actor=reviewer, period=parse_period("2026"), unit=seeded.units["T37"])[0]
+    assert later["unit__code"] == "T37" and later["received"] == 0
 
 
 def test_demo_levels_have_history_under_all_three_schemes(seeded):

@@ -8,7 +8,8 @@ from procedures import demo as procedures_demo
 
 
 class Command(BaseCommand):
-    help = "Load the demo province (Nam Định 2023 and its 2025 merge into Ninh Bình); safe to run again."
+    help = ("Load the demo province (Ninh Bình from the official register, Nam Định's departments and dossiers of "
+            "2023); safe to run again.")
 
     def add_arguments(self, parser):
         parser.add_argument("--password", default=departments_demo.DEMO_PASSWORD,
@@ -27,7 +28,8 @@ class Command(BaseCommand):
             indicators = indicators_demo.seed_indicators(units, users)
             procedures = procedures_demo.seed_procedures(units, users, dossiers=dossiers)
         summary = (f"{len(units)} units, {len(users)} accounts, {len(indicators)} indicators, "
-                   f"{procedures.procedures} procedures, {procedures.dossiers} dossiers")
+                   f"{procedures.procedures} procedures, {procedures.dossiers} dossiers of Nam Định and "
+                   f"{procedures.neighbour_dossiers} of Hà Nam and the old Ninh Bình")
         self.stdout.write(self.style.SUCCESS(f"Demo data ready: {summary}."))
         if secret:
             self.stdout.write(f"demo-system API key (shown once, also in var/demo-api-key): {secret}")
