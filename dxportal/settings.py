@@ -70,7 +70,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "import_export",
-    "axes",
+    "dxportal.apps.AxesConfig",  # django-axes, named in Vietnamese
     "kernel",
     "departments",
     "regimes",
