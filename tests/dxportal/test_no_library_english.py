@@ -177,3 +177,9 @@ def test_the_check_reads_vietnamese_as_vietnamese():
 
     assert english_in(visible_text(page)) == []
 
+
+
+def test_the_history_button_says_history_not_memo(cast):
+    page = client_for(cast.admin).get(f"/admin/departments/unit/{cast.unit_a.pk}/change/").content.decode()
+
+    assert "Lịch sử thay đổi" in page and "Bản ghi nhớ" not in page
