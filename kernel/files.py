@@ -31,7 +31,8 @@ def remove_uncommitted_files(*, using=DEFAULT_DB_ALIAS):
         return []  # still open: it may yet commit
     removed = []
     for model, field_name, storage, name in connection.__dict__.pop(PENDING, []):
-        if not model._base_manager.using(using).filter(**{field_name: name}).exists():
+        # The storage first: a file already gone needs no query (nor does one noted under another MEDIA_ROOT).
+        if storage.exists(name) and not model._base_manager.using(using).filter(**{field_name: name}).exists():
             storage.delete(name)
             removed.append(name)
     return removed
