@@ -1,4 +1,5 @@
 from django import forms
+from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
@@ -14,7 +15,7 @@ from kernel.admin_routes import RoutedByFieldAdmin
 from kernel.errors import ServiceError
 
 from .models import ApiKey, Membership, Role, Unit, scope_choices
-from .policy import Actor, can_manage_catalogues, units_visible_to
+from .policy import Actor, can_manage_catalogues, can_see_technical_sections, units_visible_to
 from .register import register_load, register_read
 from .services import api_key_revoke, unit_delete, unit_save
 
@@ -179,3 +180,45 @@ class ApiKeyAdmin(RoutedByFieldAdmin, APIKeyModelAdmin):
         for api_key in queryset.filter(revoked=False):
             api_key_revoke(api_key=api_key)
         messages.success(request, _("Đã thu hồi các khóa đã chọn."))
+
+
+# Login attempts (django-axes) and the schedules of periodic tasks (django-celery-beat): sections for the
+# people who run the portal, labelled in Vietnamese by locale_thirdparty and the axes app config.
+TECHNICAL_APPS = ["axes", "django_celery_beat"]
+
+
+class TechnicalSection:
+    """Shown to administrators only, whatever permissions a group was given."""
+
+    def _allowed(self, request):
+        return can_see_technical_sections(Actor.from_request(request))
+
+    def has_module_permission(self, request):
+        return self._allowed(request) and super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._allowed(request) and super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request, *obj):
+        return self._allowed(request) and super().has_add_permission(request, *obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._allowed(request) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._allowed(request) and super().has_delete_permission(request, obj)
+
+
+def technical_sections_restrict(site=admin.site):
+    """Re-register the technical apps' admins (registered before ours) behind `TechnicalSection`."""
+    for label in TECHNICAL_APPS:
+        for model in apps.get_app_config(label).get_models():
+            if not site.is_registered(model):
+                continue
+            model_admin = type(site.get_model_admin(model))
+            site.unregister(model)
+            site.register(model, type(f"Technical{model_admin.__name__}", (TechnicalSection, model_admin),
+                                      {"__module__": __name__}))
+
+
+technical_sections_restrict()

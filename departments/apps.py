@@ -1,6 +1,12 @@
 from django.apps import AppConfig
+from django.contrib.auth import get_user_model
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+
+
+def person_name(user):
+    """Return a person as lists, histories and choices show them: the full name, or the login if none."""
+    return user.get_full_name() or user.get_username()
 
 
 class DepartmentsConfig(AppConfig):
@@ -13,3 +19,5 @@ class DepartmentsConfig(AppConfig):
 
         # Role groups and default schedules are data every installation needs: keep them in step.
         post_migrate.connect(after_migrate, dispatch_uid="departments_after_migrate")
+        # Every admin list, read-only field, filter and choice of a user shows str(user): by name, not login.
+        get_user_model().__str__ = person_name

@@ -176,6 +176,12 @@ def can_manage_catalogues(actor):
     return actor.role == Role.ADMIN
 
 
+def can_see_technical_sections(actor):
+    """May the actor open the technical admin sections (login attempts, periodic tasks)? Administrators only,
+    whatever permissions a group was given."""
+    return actor.role == Role.ADMIN
+
+
 def can_add_procedure(actor):
     """May the actor add procedures to the catalogue? Administrators, and external systems that sync it.
 

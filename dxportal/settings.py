@@ -70,7 +70,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "import_export",
-    "axes",
+    "dxportal.apps.AxesConfig",  # django-axes, named in Vietnamese
     "kernel",
     "departments",
     "regimes",
@@ -82,6 +82,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outside every other: once the request's transactions are over, files of the rolled-back ones go.
+    "kernel.files.UncommittedFilesMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from departments.policy import can_comment_on_value, can_edit_unit_data, can_review
 from kernel.errors import Conflict, NotAllowed, NotFoundInScope, ServiceError
+from kernel.files import remove_unless_committed
 
 from .models import EDITABLE_STATES, AuditAction, AuditEntry, Comment, Evidence, IndicatorValue, Source, ValueState
 from .numbers import clean_numbers
@@ -324,12 +325,18 @@ def evidence_add(*, value, upload, actor, channel):
     evidence = Evidence(value=current, original_name=upload.name[:255], content_type=content_type,
                         size=upload.size, sha256=digest.hexdigest(), uploaded_by=actor.person)
     evidence.file.save(upload.name, upload, save=False)
-    evidence.save()
-    before = snapshot(current)
-    _evidence_changed(current, actor)
-    audit_entry(value=current, action=AuditAction.EVIDENCE_ADD, actor=actor, channel=channel, before=before,
-                after={**snapshot(current), "evidence": evidence.original_name, "sha256": evidence.sha256,
-                       "size": evidence.size}).save()
+    # On disk before its row commits: deleted if this or any enclosing transaction rolls back.
+    remove_unless_committed(evidence.file)
+    try:
+        evidence.save()
+        before = snapshot(current)
+        _evidence_changed(current, actor)
+        audit_entry(value=current, action=AuditAction.EVIDENCE_ADD, actor=actor, channel=channel, before=before,
+                    after={**snapshot(current), "evidence": evidence.original_name, "sha256": evidence.sha256,
+                           "size": evidence.size}).save()
+    except Exception:
+        evidence.file.storage.delete(evidence.file.name)  # this row will not be written: no need to wait
+        raise
     return evidence
 
 

@@ -2,6 +2,7 @@ import os
 
 import pytest
 from django.conf import settings
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from .factories import build_cast
@@ -50,6 +51,17 @@ def _broker_problems():
     except Exception as exc:  # the point is to report any failure
         return [f"Redis broker unreachable: {exc}"]
     return []
+
+
+@pytest.fixture(autouse=True)
+def vietnamese_after_each_test():
+    """Leave no language active after a test: the test client keeps the language of its last request.
+
+    LocaleMiddleware activates the request's language (an English cookie, say) in the test's own thread and
+    nothing deactivates it, so every later test's gettext would read English.
+    """
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
