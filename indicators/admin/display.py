@@ -5,18 +5,21 @@ from decimal import Decimal, InvalidOperation
 from django.utils.html import format_html
 from django.utils.text import Truncator, capfirst
 
+from kernel.numbers import format_decimal
+
 from ..models import AUDITED_FIELDS, Comment, Evidence, IndicatorValue, ValueState
 
 
 def plain(raw):
-    """Return an audited field as people read it: decimals without trailing zeros, long text shortened."""
+    """Return an audited field as people read it: numbers in the active language without trailing zeros
+    ("4,5", "1.234,5"), long text shortened."""
     if raw is None or raw == "":
         return "—"
     try:
         number = Decimal(str(raw))
     except (InvalidOperation, ValueError):
         return Truncator(str(raw)).chars(80)
-    return format(number.normalize(), "f") if number.is_finite() else str(raw)
+    return format_decimal(number) if number.is_finite() else str(raw)
 
 
 def field_label(name):
@@ -32,6 +35,8 @@ def shown(name, raw):
     """Return an audited value as people read it; states by their label."""
     if name == "state" and raw in ValueState.values:
         return ValueState(raw).label
+    if name == "sha256" and raw:
+        return f"{str(raw)[:12]}…"  # a fingerprint: its start tells files apart, the whole would widen the page
     return plain(raw)
 
 
