@@ -252,9 +252,10 @@ def test_review_workspace_query_count_is_flat(cast, period, rows, django_assert_
         _submitted(cast, IndicatorFactory(value_type="number", aggregation="sum"), period)
     client = client_for(cast.reviewer)
 
-    # 1 session, 2 user, 3 groups (role), 4-5 the admin's app list (user and group permissions),
-    # 6 the queue with its last approvals, 7 evidence, 8 targets.
-    with django_assert_num_queries(8):
+    # 1 session, 2 user, 3 groups (role), 4 the units offered by the filter, 5-6 the admin's app list (user and
+    # group permissions), 7 the page of the queue with its last approvals, 8 evidence, 9 targets (no count: the
+    # whole queue is on this page).
+    with django_assert_num_queries(9):
         response = client.get(REVIEW)
 
     assert response.content.decode().count('<article class="ws-row"') == rows
