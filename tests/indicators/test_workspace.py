@@ -387,7 +387,7 @@ def test_half_years_and_nine_months_are_offered_and_named():
 # --- the review queue, a page at a time -----------------------------------------------------------
 
 
-def _queue_of(cast, groups, size=7, unit=None):
+def _queue_of(cast, groups, size=7, unit=None, days_ago=30):
     """Store `groups` groups (one unit, one year each) of `size` submitted values, group 0 the oldest.
 
     Straight into the table (the services are covered above): a queue of hundreds in a fraction of a second."""
@@ -396,7 +396,7 @@ def _queue_of(cast, groups, size=7, unit=None):
     from indicators.periods import parse_period
 
     indicators = [IndicatorFactory(value_type="number", aggregation="sum") for _n in range(size)]
-    began = timezone.now() - timedelta(days=30)
+    began = timezone.now() - timedelta(days=days_ago)
     rows = []
     for group in range(groups):
         code = str(2000 + group)
