@@ -387,8 +387,9 @@ def test_half_years_and_nine_months_are_offered_and_named():
 # --- the review queue, a page at a time -----------------------------------------------------------
 
 
-def _queue_of(cast, groups, size=7, unit=None, days_ago=30):
-    """Store `groups` groups (one unit, one year each) of `size` submitted values, group 0 the oldest.
+def _queue_of(cast, groups, size=7, unit=None, days_ago=30, first_year=2000):
+    """Store `groups` groups (one unit, one year each from `first_year`) of `size` submitted values, group 0 the
+    oldest.
 
     Straight into the table (the services are covered above): a queue of hundreds in a fraction of a second."""
     from datetime import timedelta
@@ -399,7 +400,7 @@ def _queue_of(cast, groups, size=7, unit=None, days_ago=30):
     began = timezone.now() - timedelta(days=days_ago)
     rows = []
     for group in range(groups):
-        code = str(2000 + group)
+        code = str(first_year + group)
         period = parse_period(code)
         for place, indicator in enumerate(indicators):
             at = began + timedelta(minutes=group, seconds=place)
@@ -408,7 +409,7 @@ def _queue_of(cast, groups, size=7, unit=None, days_ago=30):
                 period_end=period.end, due_date=period.end, value=place, state=ValueState.SUBMITTED,
                 created_by=cast.staff_a, updated_by=cast.staff_a, first_submitted_at=at, submitted_at=at))
     IndicatorValue.objects.bulk_create(rows)
-    return [code for code in (str(2000 + group) for group in range(groups))]
+    return [str(first_year + group) for group in range(groups)]
 
 
 def _headings(page):
