@@ -488,3 +488,14 @@ def test_past_the_count_cap_the_queue_says_more_than(cast, monkeypatch):
     page = client_for(cast.reviewer).get(REVIEW).content.decode()
 
     assert "Hơn 60 số liệu đang chờ duyệt" in page
+
+
+def test_in_english_the_queue_pages_read_the_english_way(cast, settings):
+    _queue_of(cast, 100, size=14)  # 1,400 values
+    client = client_for(cast.reviewer)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+    page = client.get(f"{REVIEW}?page=2").content.decode()
+
+    assert "1,400 values waiting for review" in page and "Page 2" in page
+    assert "Previous page" in page and "Next page" in page and "All units" in page
