@@ -7,6 +7,7 @@ before it is sent. Every write goes through `indicators.services`; every access 
 
 from collections import OrderedDict
 from datetime import date
+from urllib.parse import urlencode
 
 from django.contrib import admin, messages
 from django.contrib.auth.decorators import login_required
@@ -22,13 +23,14 @@ from django.utils.translation import ngettext
 from departments.policy import Actor, can_edit_unit_data, can_enter_data, can_review, units_visible_to
 from kernel.errors import ServiceError
 from kernel.numbers import format_decimal
+from kernel.paginators import COUNT_CAP, capped_count
 from regimes.workdays import calendar_for_any_year
 
 from .forms import ValueRowForm, places_for
 from .models import AuditChannel, Indicator, IndicatorValue, Source, Target, ValueState
 from .periods import PeriodType, current_period, parse_period
 from .scoring import pick_target
-from .selectors import changes_since_approval, last_finished_period, review_queue
+from .selectors import changes_since_approval, last_finished_period, review_queue, values_visible_to
 from .services import evidence_add, value_approve, value_create, value_return, value_submit, value_update
 
 CHANNEL = AuditChannel.ADMIN
@@ -276,9 +278,91 @@ def _post_entry(request, actor, unit, period_code, rows):
 # --- review workspace -----------------------------------------------------------------------------
 
 
-def _review_groups(actor):
-    """Return the submitted values grouped by (unit, period), oldest first, each with its changes and target."""
-    queue = list(review_queue(actor).select_related("indicator__framework").prefetch_related("evidence"))
+# A page of the queue shows about this many values; it runs on (at most REVIEW_REACH more) to finish the
+# group (unit, period) it ends in, and the next page starts where it stopped.
+REVIEW_PAGE = 50
+REVIEW_REACH = 40
+
+
+def _review_filters(request, actor):
+    """Return the reviewer's narrowing of the queue: {"unit": Unit or None, "period": code or ""} and its choices."""
+    units = list(units_visible_to(actor).exclude(valid_to__lt=timezone.localdate()).order_by("path")
+                 .only("pk", "code", "name", "path"))
+    wanted = request.GET.get("unit", "")
+    unit = next((unit for unit in units if str(unit.pk) == wanted), None)
+    period = request.GET.get("period", "").strip()
+    try:
+        parse_period(period)
+    except ValueError:  # PeriodError, and an empty filter
+        period = ""
+    return {"unit": unit, "period": period}, {"units": units, "periods": _period_filter_choices(period)}
+
+
+def _period_filter_choices(chosen):
+    """Return [(type label, [(code, label)])]: the recent periods of every type, newest first, and the chosen one."""
+    today = timezone.localdate()
+    grouped = []
+    for period_type in (PeriodType.YEAR, PeriodType.NINE_MONTHS, PeriodType.HALF_YEAR, PeriodType.QUARTER,
+                        PeriodType.MONTH):
+        codes = [code for code, _label in period_choices([period_type], today)]
+        if chosen and chosen not in codes and parse_period(chosen).type == period_type:
+            codes.append(chosen)
+        # Under the heading "Năm" a year reads as itself.
+        grouped.append((period_type.label, [(code, code if period_type == PeriodType.YEAR else period_label(code))
+                                            for code in codes]))
+    return grouped
+
+
+def _queue_base(actor, filters):
+    """Return the submitted values the actor may review, narrowed by the filters, without the page's joins."""
+    base = values_visible_to(actor).filter(state=ValueState.SUBMITTED)
+    if filters["unit"] is not None:
+        base = base.filter(unit=filters["unit"])
+    if filters["period"]:
+        # period_start too: it leads an index, where the period code alone would scan the whole queue.
+        base = base.filter(period=filters["period"], period_start=parse_period(filters["period"]).start)
+    return base
+
+
+def _page_number(request):
+    try:
+        number = int(request.GET.get("page", "1"))
+    except ValueError:
+        return 1
+    return max(number, 1)
+
+
+def _boundary(keys, first, at):
+    """Return where a page boundary nominally at `at` falls: past the rest of the group (unit, period) of the
+    row just before it, by at most REVIEW_REACH rows. `keys` are the groups of rows first, first + 1, ..."""
+    if at <= 0:
+        return 0
+    before = keys[at - 1 - first] if 0 <= at - 1 - first < len(keys) else None
+    end = at
+    while end < at + REVIEW_REACH and end - first < len(keys) and keys[end - first] == before:
+        end += 1
+    return end
+
+
+def _review_page(actor, filters, number):
+    """Return (values of page `number`, whether a next page follows).
+
+    One query: the rows from just before the page's nominal start to REVIEW_REACH + 1 past its nominal end, read
+    in queue order through the index (state, submitted_at); the last approval is looked up for those rows only.
+    """
+    start, stop = (number - 1) * REVIEW_PAGE, number * REVIEW_PAGE
+    first = max(start - 1, 0)
+    base = _queue_base(actor, filters)
+    ids = base.order_by("submitted_at", "pk").values("pk")[first: stop + REVIEW_REACH + 1]
+    rows = list(review_queue(actor, base.filter(pk__in=ids)).select_related("indicator__framework")
+                .prefetch_related("evidence"))
+    keys = [(value.unit_id, value.period) for value in rows]
+    begin, end = _boundary(keys, first, start), _boundary(keys, first, stop)
+    return rows[begin - first: end - first], end - first < len(rows)
+
+
+def _review_groups(queue):
+    """Return the values grouped by (unit, period), oldest first, each with its changes and target."""
     years = {value.period_start.year for value in queue}
     targets = {}
     if queue:
@@ -296,6 +380,26 @@ def _review_groups(actor):
             for (unit, period), rows in groups.items()]
 
 
+def _waiting(actor, filters, number, shown, more):
+    """Return how many values wait (counting at most COUNT_CAP of them) and whether that is the exact figure."""
+    if number == 1 and not more:
+        return len(shown), True  # all of them are on this page: nothing to count
+    counted = capped_count(_queue_base(actor, filters), COUNT_CAP)
+    return min(counted, COUNT_CAP), counted <= COUNT_CAP
+
+
+def _review_query(filters, page=None):
+    """Return the query string of the queue narrowed by `filters`, at `page` (the first if None)."""
+    params = {}
+    if filters["unit"] is not None:
+        params["unit"] = filters["unit"].pk
+    if filters["period"]:
+        params["period"] = filters["period"]
+    if page and page > 1:
+        params["page"] = page
+    return f"?{urlencode(params)}" if params else ""
+
+
 def _changes_shown(value):
     """Return what changed since the last approval as (label, before, now), numbers written as people write them."""
     places = places_for(value.indicator)
@@ -311,14 +415,25 @@ def _changes_shown(value):
 
 @login_required(login_url="admin:login")
 def review(request):
-    """Show (GET) the values waiting for review, or approve or return one or the chosen ones (POST)."""
+    """Show (GET) a page of the values waiting for review, or approve or return one or the chosen ones (POST)."""
     actor = Actor.from_request(request)
     if not can_review(actor):
         raise PermissionDenied(_("Chỉ người duyệt cấp tỉnh mới duyệt số liệu; cán bộ đơn vị dùng trang nhập số liệu."))
+    filters, choices = _review_filters(request, actor)
+    number = _page_number(request)
     if request.method == "POST":
         _post_review(request, actor)
-        return HttpResponseRedirect(reverse("workspace-review"))
-    context = {**admin.site.each_context(request), "title": _("Duyệt số liệu"), "groups": _review_groups(actor)}
+        return HttpResponseRedirect(reverse("workspace-review") + _review_query(filters, number))
+    shown, more = _review_page(actor, filters, number)
+    waiting, exact = _waiting(actor, filters, number, shown, more)
+    context = {
+        **admin.site.each_context(request), "title": _("Duyệt số liệu"), "groups": _review_groups(shown),
+        "filters": filters, "choices": choices, "page_number": number, "waiting": waiting, "waiting_exact": exact,
+        "filtered": filters["unit"] is not None or bool(filters["period"]),
+        "previous_url": _review_query(filters, number - 1) or "?" if number > 1 else None,
+        "next_url": _review_query(filters, number + 1) if more else None,
+        "first_url": _review_query(filters) or "?",
+    }
     return TemplateResponse(request, "indicators/workspace/review.html", context)
 
 

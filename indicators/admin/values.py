@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
+from django.db import connections
 from django.db.models import Count
 from django.forms.models import construct_instance
 from django.template.response import TemplateResponse
@@ -22,6 +23,7 @@ from kernel.admin import ServiceSaveAdmin
 from kernel.admin_lists import LargeListMixin
 from kernel.errors import ServiceError
 from kernel.numbers import format_decimal
+from kernel.paginators import COUNT_CAP
 
 from ..forms import places_for
 from ..models import AuditChannel, Comment, Evidence, Indicator, IndicatorValue, Source, ValueState
@@ -68,6 +70,19 @@ def counts_by_value(model, value_ids):
     rows = model.objects.filter(value_id__in=value_ids).order_by().values("value_id").annotate(n=Count("pk"))
     return {row["value_id"]: row["n"] for row in rows}
 
+
+
+def _capped_counts_by_state(queryset, cap):
+    """Return {state: rows of `queryset` in it, counting at most cap + 1}, in one query of one subquery a state."""
+    parts, params = [], []
+    for state in ValueState.values:
+        sql, state_params = (queryset.filter(state=state).order_by().values("pk")[: cap + 1]
+                             .query.sql_with_params())
+        parts.append(f"(SELECT count(*) FROM ({sql}) AS capped)")
+        params.extend(state_params)
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(parts)}", params)
+        return dict(zip(ValueState.values, cursor.fetchone(), strict=True))
 
 class PageCountsChangeList(ChangeList):
     """The values list counts evidence and comments for the page shown, in two queries, never per row."""
@@ -259,15 +274,24 @@ class IndicatorValueAdmin(ExportMixin, LargeListMixin, ServiceSaveAdmin):
         return super().changelist_view(request, extra_context)
 
     def queue_summary(self, request):
-        """Return the counts a reviewer sees above the queue: values by state, and queued values by unit."""
+        """Return the counts a reviewer sees above the queue: values by state, and queued values by unit.
+
+        None reads more than COUNT_CAP rows (of one state, through the index (state, submitted_at)): past it a
+        state reads "hơn 10.000" and the units' counts are those of the oldest COUNT_CAP values waiting.
+        """
         actor = Actor.from_request(request)
-        states = dict(ValueState.choices)
-        by_state = values_visible_to(actor).order_by().values("state").annotate(n=Count("pk"))
-        by_unit = (review_queue(actor).order_by().values("unit__code", "unit__name").annotate(n=Count("pk"))
-                   .order_by("unit__code"))
+        visible = values_visible_to(actor)
+        counted = _capped_counts_by_state(visible, COUNT_CAP)
+        more = _("hơn %(count)s") % {"count": format_decimal(COUNT_CAP)}
+        oldest = visible.filter(state=ValueState.SUBMITTED).order_by("submitted_at", "pk").values("pk")[:COUNT_CAP]
+        by_unit = (IndicatorValue.objects.filter(pk__in=oldest).order_by().values("unit__code", "unit__name")
+                   .annotate(n=Count("pk")).order_by("unit__code"))
         return {
-            "by_state": [(states.get(row["state"], row["state"]), row["n"]) for row in by_state],
+            "by_state": [(label, counted[state] if counted[state] <= COUNT_CAP else more)
+                         for state, label in ValueState.choices if counted[state]],
             "by_unit": [(row["unit__code"], row["unit__name"], row["n"]) for row in by_unit],
+            "by_unit_partial": counted[ValueState.SUBMITTED] > COUNT_CAP,
+            "cap": COUNT_CAP,
         }
 
     # the change form

@@ -252,9 +252,10 @@ def test_review_workspace_query_count_is_flat(cast, period, rows, django_assert_
         _submitted(cast, IndicatorFactory(value_type="number", aggregation="sum"), period)
     client = client_for(cast.reviewer)
 
-    # 1 session, 2 user, 3 groups (role), 4-5 the admin's app list (user and group permissions),
-    # 6 the queue with its last approvals, 7 evidence, 8 targets.
-    with django_assert_num_queries(8):
+    # 1 session, 2 user, 3 groups (role), 4 the units offered by the filter, 5-6 the admin's app list (user and
+    # group permissions), 7 the page of the queue with its last approvals, 8 evidence, 9 targets (no count: the
+    # whole queue is on this page).
+    with django_assert_num_queries(9):
         response = client.get(REVIEW)
 
     assert response.content.decode().count('<article class="ws-row"') == rows
@@ -381,3 +382,120 @@ def test_half_years_and_nine_months_are_offered_and_named():
         choices = dict(period_choices([PeriodType.HALF_YEAR, PeriodType.NINE_MONTHS], date(2026, 12, 2)))
     assert choices["2026S2"] == "6 tháng cuối năm 2026" and choices["2026M9"] == "9 tháng năm 2026"
     assert previous_period("2026S1") == "2025S2" and previous_period("2026M9") == "2025M9"
+
+
+# --- the review queue, a page at a time -----------------------------------------------------------
+
+
+def _queue_of(cast, groups, size=7, unit=None, days_ago=30, first_year=2000):
+    """Store `groups` groups (one unit, one year each from `first_year`) of `size` submitted values, group 0 the
+    oldest.
+
+    Straight into the table (the services are covered above): a queue of hundreds in a fraction of a second."""
+    from datetime import timedelta
+
+    from indicators.periods import parse_period
+
+    indicators = [IndicatorFactory(value_type="number", aggregation="sum") for _n in range(size)]
+    began = timezone.now() - timedelta(days=days_ago)
+    rows = []
+    for group in range(groups):
+        code = str(first_year + group)
+        period = parse_period(code)
+        for place, indicator in enumerate(indicators):
+            at = began + timedelta(minutes=group, seconds=place)
+            rows.append(IndicatorValue(
+                indicator=indicator, unit=unit or cast.unit_a, period=code, period_start=period.start,
+                period_end=period.end, due_date=period.end, value=place, state=ValueState.SUBMITTED,
+                created_by=cast.staff_a, updated_by=cast.staff_a, first_submitted_at=at, submitted_at=at))
+    IndicatorValue.objects.bulk_create(rows)
+    return [str(first_year + group) for group in range(groups)]
+
+
+def _headings(page):
+    import re
+
+    return re.findall(r'<h2 id="ws-group-\d+" class="ws-heading">[^<]*· Năm (\d{4})</h2>', page)
+
+
+@pytest.mark.parametrize("groups", [12, 43])
+def test_review_page_reads_the_same_queries_and_rows_at_84_and_301_values(cast, groups, django_assert_num_queries):
+    _queue_of(cast, groups)
+    client = client_for(cast.reviewer)
+
+    # As for a short queue, plus 10 the count of the waiting values (capped): the queue is longer than a page.
+    with django_assert_num_queries(10):
+        response = client.get(REVIEW)
+
+    page = response.content.decode()
+    # 50 values end inside the 8th group of 7: the page runs on to finish it, and stops there.
+    assert page.count('<article class="ws-row"') == 56
+    assert _headings(page) == [str(2000 + group) for group in range(8)]
+    assert f"{groups * 7} số liệu đang chờ duyệt" in page
+    assert 'href="?page=2"' in page and "Trang sau" in page and "Trang trước" not in page
+
+
+def test_review_page_two_starts_with_the_next_oldest_group(cast):
+    _queue_of(cast, 20)
+    client = client_for(cast.reviewer)
+
+    second = client.get(f"{REVIEW}?page=2").content.decode()
+    third = client.get(f"{REVIEW}?page=3").content.decode()
+
+    assert _headings(second) == [str(2000 + group) for group in range(8, 15)]  # rows 56-104, 49 of them
+    assert second.count('<article class="ws-row"') == 49
+    assert "Trang trước" in second and 'href="?page=3"' in second
+    assert _headings(third)[0] == "2015" and "Trang sau" not in third
+
+
+def test_choosing_rows_on_page_two_approves_those_rows_only(cast):
+    _queue_of(cast, 20)
+    client = client_for(cast.reviewer)
+    second = [value.pk for value in IndicatorValue.objects.order_by("submitted_at", "pk")[56:58]]
+
+    response = client.post(f"{REVIEW}?page=2", {"approve_chosen": "1", "chosen": second})
+
+    assert response.status_code == 302 and response["Location"].endswith("?page=2")
+    approved = IndicatorValue.objects.filter(state=ValueState.APPROVED)
+    assert sorted(approved.values_list("pk", flat=True)) == sorted(second)
+    assert IndicatorValue.objects.filter(state=ValueState.SUBMITTED).count() == 20 * 7 - 2
+
+
+def test_review_filters_narrow_the_queue_to_a_unit_and_a_period(cast):
+    _queue_of(cast, 3, size=2)
+    _queue_of(cast, 2, size=2, unit=cast.unit_b)
+    client = client_for(cast.reviewer)
+
+    by_unit = client.get(f"{REVIEW}?unit={cast.unit_b.pk}").content.decode()
+    by_both = client.get(f"{REVIEW}?unit={cast.unit_a.pk}&period=2001").content.decode()
+
+    assert _headings(by_unit) == ["2000", "2001"] and "Sở B · Năm" in by_unit and "Sở A · Năm" not in by_unit
+    assert "4 số liệu đang chờ duyệt (theo bộ lọc)" in by_unit
+    assert _headings(by_both) == ["2001"] and "Sở A · Năm 2001" in by_both and "Sở B" not in _group_text(by_both)
+    assert '<option value="2001" selected>2001</option>' in by_both
+
+
+def _group_text(page):
+    return page[page.index('class="ws-review"'):] if 'class="ws-review"' in page else ""
+
+
+def test_past_the_count_cap_the_queue_says_more_than(cast, monkeypatch):
+    import indicators.workspace
+
+    monkeypatch.setattr(indicators.workspace, "COUNT_CAP", 60)
+    _queue_of(cast, 10)
+
+    page = client_for(cast.reviewer).get(REVIEW).content.decode()
+
+    assert "Hơn 60 số liệu đang chờ duyệt" in page
+
+
+def test_in_english_the_queue_pages_read_the_english_way(cast, settings):
+    _queue_of(cast, 100, size=14)  # 1,400 values
+    client = client_for(cast.reviewer)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+    page = client.get(f"{REVIEW}?page=2").content.decode()
+
+    assert "1,400 values waiting for review" in page and "Page 2" in page
+    assert "Previous page" in page and "Next page" in page and "All units" in page
