@@ -277,25 +277,34 @@ def staff_tasks(*, actor, today):
     return tasks
 
 
+REVIEW_ACTIONS = (AuditAction.APPROVE, AuditAction.RETURN)
+
+
 def review_queue(actor, queryset=None):
-    """Return submitted values the actor may review, oldest first, with the last approved snapshot."""
-    last_approval = AuditEntry.objects.filter(value=OuterRef("pk"), action=AuditAction.APPROVE).order_by("-at", "-pk")
+    """Return submitted values the actor may review, oldest first, with the snapshot of their last review.
+
+    The last review is the last approval or return, whichever came later: after a return the reviewer wants to
+    see what the unit corrected, not what differs from an approval of long ago.
+    """
+    last_review = (AuditEntry.objects.filter(value=OuterRef("pk"), action__in=REVIEW_ACTIONS)
+                   .order_by("-at", "-pk"))
     return (
         values_visible_to(actor, queryset).filter(state=ValueState.SUBMITTED)
         .select_related("indicator", "unit", "updated_by")
-        .annotate(last_approved=Subquery(last_approval.values("after")[:1]))
+        .annotate(last_reviewed=Subquery(last_review.values("after")[:1]),
+                  last_review_action=Subquery(last_review.values("action")[:1]))
         .order_by("submitted_at", "pk")
     )
 
 
-def changes_since_approval(value):
-    """Return {field: (approved, now)} for what changed since the value was last approved."""
-    approved = value.last_approved if hasattr(value, "last_approved") else None
-    if not approved:
+def changes_since_review(value):
+    """Return {field: (then, now)} for what changed since the value was last approved or returned."""
+    reviewed = getattr(value, "last_reviewed", None)
+    if not reviewed:
         return {}
     now = value.audit_snapshot()
-    return {name: (approved.get(name), now[name]) for name in ("numerator", "denominator", "value", "note")
-            if str(approved.get(name)) != str(now[name])}
+    return {name: (reviewed.get(name), now[name]) for name in ("numerator", "denominator", "value", "note")
+            if str(reviewed.get(name)) != str(now[name])}
 
 
 

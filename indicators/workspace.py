@@ -30,7 +30,7 @@ from .forms import ValueRowForm, places_for
 from .models import AuditChannel, Indicator, IndicatorValue, Source, Target, ValueState
 from .periods import PeriodType, current_period, parse_period
 from .scoring import pick_target
-from .selectors import changes_since_approval, last_finished_period, review_queue, values_visible_to
+from .selectors import changes_since_review, last_finished_period, review_queue, values_visible_to
 from .services import evidence_add, value_approve, value_create, value_return, value_submit, value_update
 
 CHANNEL = AuditChannel.ADMIN
@@ -374,6 +374,7 @@ def _review_groups(queue):
         own = [t for t in targets.get(value.indicator_id, []) if t.unit_id in (None, value.unit_id)]
         groups.setdefault((value.unit, value.period), []).append({
             "value": value, "places": places_for(value.indicator), "changes": _changes_shown(value),
+            "reviewed": getattr(value, "last_review_action", None),
             "target": pick_target(value.indicator, own, year=value.period_start.year),
         })
     return [{"unit": unit, "period": period, "period_label": period_label(period), "rows": rows}
@@ -401,10 +402,10 @@ def _review_query(filters, page=None):
 
 
 def _changes_shown(value):
-    """Return what changed since the last approval as (label, before, now), numbers written as people write them."""
+    """Return what changed since the last approval or return as (label, before, now), numbers as people write them."""
     places = places_for(value.indicator)
     shown = []
-    for name, (before, now) in changes_since_approval(value).items():
+    for name, (before, now) in changes_since_review(value).items():
         label = IndicatorValue._meta.get_field(name).verbose_name
         if name != "note":
             before, now = (format_decimal(raw, places=places) if raw not in (None, "", "None") else "—"

@@ -28,7 +28,7 @@ from kernel.paginators import COUNT_CAP
 from ..forms import places_for
 from ..models import AuditChannel, Comment, Evidence, Indicator, IndicatorValue, Source, ValueState
 from ..resources import IndicatorValueResource
-from ..selectors import changes_since_approval, review_queue, values_visible_to
+from ..selectors import changes_since_review, review_queue, values_visible_to
 from ..services import (
     evidence_add,
     evidence_remove,
@@ -253,11 +253,11 @@ class IndicatorValueAdmin(ExportMixin, LargeListMixin, ServiceSaveAdmin):
     def comment_count(self, obj):
         return getattr(obj, "comment_count", None)
 
-    @admin.display(description=_("thay đổi từ lần duyệt trước"))
+    @admin.display(description=_("thay đổi từ lần duyệt hoặc trả lại trước"))
     def changes_column(self, obj):
-        if not getattr(obj, "last_approved", None):
-            return _("Chưa được duyệt lần nào")
-        changes = changes_since_approval(obj)
+        if not getattr(obj, "last_reviewed", None):
+            return _("Chưa được duyệt hoặc trả lại lần nào")
+        changes = changes_since_review(obj)
         if not changes:
             return _("Không thay đổi")
         places = places_for(obj.indicator)

@@ -401,7 +401,7 @@ def test_review_queue_is_oldest_first_and_shows_what_changed_since_approval(cast
     assert [v.pk for v in response.context["cl"].result_list] == [older.pk, again.pk, newer.pk]
     page = response.content.decode()
     assert "Tử số: 75 → 80" in page and "Ghi chú: — → Theo NHNN" in page
-    assert "Chưa được duyệt lần nào" in page
+    assert "Chưa được duyệt hoặc trả lại lần nào" in page
     summary = response.context["queue_summary"]
     assert ("A", "Sở A", 2) in summary["by_unit"] and ("B", "Sở B", 1) in summary["by_unit"]
     assert ("Đã gửi", 3) in summary["by_state"] and ("Bản nháp", 1) in summary["by_state"]

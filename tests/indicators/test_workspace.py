@@ -297,6 +297,38 @@ def test_review_shows_what_changed_since_the_last_approval(cast, period, number_
     assert "Giá trị: 4,5 → 5" in page
 
 
+
+def test_review_after_a_return_shows_what_the_unit_corrected_since_the_return(cast, period, number_indicator):
+    from indicators.services import value_approve, value_reopen, value_update
+
+    staff, reviewer = Actor(user=cast.staff_a), Actor(user=cast.reviewer)
+    value = _submitted(cast, number_indicator, period, figure=Decimal("3"))
+    value = value_approve(value=value, actor=reviewer, channel=AuditChannel.API)
+    value = value_reopen(value=value, reason="Sửa số", actor=reviewer, channel=AuditChannel.API)
+    value = value_update(value=value, expected_version=value.version, actor=staff, channel=AuditChannel.API,
+                         changes={"value": Decimal("4.5")})
+    value = value_submit(value=value, actor=staff, channel=AuditChannel.API)
+    value = value_return(value=value, reason="Thiếu nguồn", actor=reviewer, channel=AuditChannel.API)
+    value = value_update(value=value, expected_version=value.version, actor=staff, channel=AuditChannel.API,
+                         changes={"value": Decimal("5")})
+    value_submit(value=value, actor=staff, channel=AuditChannel.API)
+
+    page = client_for(cast.reviewer).get(REVIEW).content.decode()
+
+    assert "Thay đổi so với lần bị trả lại:" in page and "Giá trị: 4,5 → 5" in page
+    assert "3 → 5" not in page  # not against the approval before the return
+
+
+def test_review_of_a_resubmission_without_changes_says_so(cast, period, number_indicator):
+    staff, reviewer = Actor(user=cast.staff_a), Actor(user=cast.reviewer)
+    value = _submitted(cast, number_indicator, period, figure=Decimal("4.5"))
+    value = value_return(value=value, reason="Thiếu nguồn", actor=reviewer, channel=AuditChannel.API)
+    value_submit(value=value, actor=staff, channel=AuditChannel.API)
+
+    page = client_for(cast.reviewer).get(REVIEW).content.decode()
+
+    assert "Gửi lại không thay đổi số liệu so với lần bị trả lại." in page and "chưa từng được duyệt" not in page
+
 def _broken_view(request):
     raise RuntimeError("a bug")
 
