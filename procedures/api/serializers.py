@@ -377,6 +377,9 @@ class StatsQuerySerializer(serializers.Serializer):
         choices=list(BASES), default="competent",
         help_text=_("Tính theo đơn vị có thẩm quyền giải quyết (competent, mặc định) hay đơn vị tiếp nhận "
                     "(receiving) — Nghị định 118/2025/NĐ-CP."))
+    steps = serializers.BooleanField(
+        default=False, help_text=_("true: thêm số bước xử lý đúng hạn, trễ hạn trong kỳ (Nghị định 224/2026/NĐ-CP). "
+                                   "Đọc từng bước xử lý của các hồ sơ nên chậm hơn; mặc định không tính."))
     breakdown = serializers.ChoiceField(
         choices=BREAKDOWNS, default="none",
         help_text=_("merged: tách số liệu của unit theo các đơn vị đã sáp nhập vào nó còn tồn tại trong kỳ (năm 2023 "

@@ -305,16 +305,18 @@ class ProcedureStatsView(ActorMixin, APIView):
     def get(self, request):
         query = self.valid(s.StatsQuerySerializer, request.query_params)
         period, group_by, breakdown = query.pop("period"), query["group_by"], query.pop("breakdown")
+        # The steps are read from the dossiers' own step rows (no summary cell holds them): only when asked.
+        with_steps = query.pop("steps")
         total = None
         if breakdown == "merged":
             query.pop("group_by")
-            rows, total = procedure_stats_by_merge(actor=self.actor, period=period, with_steps=True, **query)
+            rows, total = procedure_stats_by_merge(actor=self.actor, period=period, with_steps=with_steps, **query)
             for row in rows:
                 row["group"] = s.group_of(row, GROUPS["unit"])
                 row["valid_from"], row["valid_to"] = row.pop("unit__valid_from"), row.pop("unit__valid_to")
             total["group"] = None
         else:
-            rows = procedure_stats(actor=self.actor, period=period, with_steps=True, **query)
+            rows = procedure_stats(actor=self.actor, period=period, with_steps=with_steps, **query)
             for row in rows:
                 row["group"] = s.group_of(row, GROUPS[group_by])
         regime = period.regime.code if period.regime is not None else None

@@ -6,6 +6,8 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -247,6 +249,20 @@ def test_per_step_timeliness_per_unit_and_procedure(setting, system, cast):
     assert [counting.step_is_late(s) for s in DossierStep.objects.order_by("position")] == [False, True, False]
     [other] = procedure_stats(actor=Actor(cast.staff_b), period=parse_period("2023"), with_steps=True)
     assert (other["steps_on_time"], other["steps_late"]) == (0, 0)
+
+
+def test_per_step_timeliness_is_read_from_the_steps_only_when_the_api_is_asked(setting, system, client_as):
+    steps = [step("2023-08-02T10:00:00+07:00", "2023-08-03T17:00:00+07:00"),
+             step("2023-08-08T10:00:00+07:00", "2023-08-07T17:00:00+07:00", "lanhdao")]
+    push(system, [national("HS-1", "10", QuaTrinhXuLy=steps)])
+    reviewer = client_as("reviewer")
+    query = {"period": "2023", "group_by": "unit"}
+    with CaptureQueriesContext(connection) as plain:
+        [row] = reviewer.get("/api/v1/procedure-stats/", query).json()["rows"]
+    assert (row["steps_on_time"], row["steps_late"]) == (None, None)
+    assert not [q for q in plain.captured_queries if "procedures_dossierstep" in q["sql"]]
+    [row] = reviewer.get("/api/v1/procedure-stats/", {**query, "steps": "true"}).json()["rows"]
+    assert (row["steps_on_time"], row["steps_late"]) == (1, 1)
 
 
 BAD = [
