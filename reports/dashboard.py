@@ -196,8 +196,12 @@ def values_url(**filters):
     return f"{url}?{urlencode(filters)}" if filters else url
 
 
-def api_url(name, **params):
-    return f"{reverse(name)}?{urlencode({key: value for key, value in params.items() if value})}"
+def month_stats_url(year, unit=None):
+    """Return the admin's list of a year's monthly dossier figures (of one unit): a page people read, not JSON."""
+    filters = {"month__gte": f"{year}-01-01", "month__lt": f"{year + 1}-01-01"}
+    if unit is not None:
+        filters["unit__id__exact"] = unit.pk
+    return f"{reverse('admin:procedures_dossiermonthstat_changelist')}?{urlencode(filters)}"
 
 
 def share(part, whole):
@@ -311,7 +315,7 @@ def _trend(parsed, unit):
         months.append(entry)
     return {
         "year": year.code, "months": months, "has_data": bool(rows),
-        "url": api_url("procedure-stats", period=year.code, group_by="month", unit=unit.code if unit else None),
+        "url": month_stats_url(year.year, unit),
     }
 
 
@@ -322,7 +326,7 @@ def _ranking(rows, parsed, units):
         unit = units.get(row["unit"])
         ranked.append({
             **row, "unit_obj": unit, "width": share(row["total"], best),
-            "url": api_url("procedure-stats-decision-766", period=parsed.code, unit=row["unit"]),
+            "url": month_stats_url(parsed.year, unit) if unit is not None else None,
         })
     return ranked
 

@@ -169,12 +169,15 @@ def test_every_link_on_the_dashboard_opens_the_data_behind_it(cast, fibre):
     client = client_for(cast.reviewer)
     html = client.get(DASHBOARD, {"period": "2023"}).content.decode()
     value_links = links_in(html, "/admin/indicators/indicatorvalue/?")
-    api_links = links_in(html, "/api/v1/procedure-stats/")
-    assert value_links and api_links
-    for url in value_links + api_links + links_in(html, "/admin/reports/"):
+    stats_links = links_in(html, "/admin/procedures/dossiermonthstat/?")
+    assert value_links and stats_links
+    assert "/api/" not in html.split("<main", 1)[-1]  # pages people read, never the API's JSON
+    for url in value_links + stats_links + links_in(html, "/admin/reports/"):
         response = client.get(url)
         assert response.status_code == 200, url
-        assert "e=1" not in response.get("Location", "")
+        assert "e=1" not in response.get("Location", "") and "?e=1" not in response.get("Location", "")
+    year = client.get(next(url for url in stats_links if "unit__id__exact" not in url)).context["cl"]
+    assert {cell.month.year for cell in year.result_list} <= {2023}
     fibre_link = next(url for url in value_links if f"indicator__id__exact={fibre.pk}" in url)
     listed = client.get(fibre_link).context["cl"].result_list
     assert [(v.unit.code, v.state) for v in listed] == [("A", ValueState.APPROVED)]
