@@ -42,7 +42,7 @@ from ..services import (
 from . import pages
 from .display import field_label, plain
 from .evidence import EvidenceInline, EvidenceUploadInline
-from .filters import VisibleUnitFilter
+from .filters import OwnUnitsFilter, VisibleUnitFilter
 
 NUMBER_FIELDS = ["numerator", "denominator", "value", "note"]
 IDENTITY_FIELDS = ["indicator", "unit", "period"]
@@ -161,7 +161,8 @@ class IndicatorValueAdmin(ExportMixin, LargeListMixin, ServiceSaveAdmin):
                     "evidence_count", "comment_count", "updated_by"]
     list_display_links = ["indicator_code"]
     list_select_related = ["indicator", "unit", "updated_by"]
-    list_filter = ["state", "indicator__framework", "indicator__period_type", ("unit", VisibleUnitFilter)]
+    list_filter = [OwnUnitsFilter, "state", "indicator__framework", "indicator__period_type",
+                   ("unit", VisibleUnitFilter)]
     ordering = ["-period_start", "indicator_id", "unit_id"]  # the index value_period_list
     list_per_page = 50
     search_fields = ["indicator__code", "indicator__name", "unit__code", "unit__name", "period"]

@@ -96,7 +96,7 @@ def test_staff_sees_own_drafts_and_only_approved_values_of_others(cast, indicato
     own = draft(indicator, cast.unit_a, cast.staff_a)
     others_draft = draft(indicator, cast.unit_b, cast.staff_b)
     others_approved = approved(cast, indicator, cast.unit_b, cast.staff_b, period="2022")
-    response = admin_client(cast.staff_a).get(VALUES)
+    response = admin_client(cast.staff_a).get(VALUES, {"scope": "all"})
     assert response.status_code == 200
     assert {v.pk for v in response.context["cl"].result_list} == {own.pk, others_approved.pk}
     reviewer_sees = admin_client(cast.reviewer).get(VALUES).context["cl"].result_list
@@ -526,9 +526,13 @@ def test_export_holds_only_what_the_person_may_see(cast, indicator):
     draft(indicator, cast.unit_a, cast.staff_a)
     draft(indicator, cast.unit_b, cast.staff_b)
     approved(cast, indicator, cast.unit_b, cast.staff_b, period="2022")
-    rows = list(csv.DictReader(io.StringIO(export(admin_client(cast.staff_a), "csv").decode("utf-8-sig"))))
+    client = admin_client(cast.staff_a)
+    rows = list(csv.DictReader(io.StringIO(export(client, "csv", "?scope=all").decode("utf-8-sig"))))
     assert sorted((row["unit"], row["period"], row["numerator"]) for row in rows) == [
         ("A", "2023", "90.0000"), ("B", "2022", "90.0000")]  # numbers without a decimal comma, in any language
+    # Without a choice the export holds what the list shows first: one's own units.
+    rows = list(csv.DictReader(io.StringIO(export(client, "csv").decode("utf-8-sig"))))
+    assert [(row["unit"], row["period"]) for row in rows] == [("A", "2023")]
     page = admin_client(cast.staff_a).get(f"{VALUES}export/").content.decode()
     assert "Xuất số liệu ra Excel/CSV" in page and "Định dạng tệp" in page
     reviewer_rows = export(admin_client(cast.reviewer), "csv").decode("utf-8-sig").strip().splitlines()
@@ -632,3 +636,19 @@ def test_values_list_query_count_does_not_grow_with_rows(cast, role, query, stat
     large, large_rows = measure()
     assert (small_rows, large_rows) == (2, 22)
     assert small == large == queries
+
+
+def test_staff_open_the_values_list_on_their_own_units_and_see_others_approved_figures_a_click_away(cast, indicator):
+    own = draft(indicator, cast.unit_a, cast.staff_a, period="2023")
+    others = approved(cast, indicator, cast.unit_b, cast.staff_b, period="2023")
+    client = admin_client(cast.staff_a)
+
+    shown = client.get(VALUES)
+    every = client.get(VALUES, {"scope": "all"})
+
+    assert [v.pk for v in shown.context["cl"].result_list] == [own.pk]
+    assert {v.pk for v in every.context["cl"].result_list} == {own.pk, others.pk}
+    assert "Đơn vị của tôi" in shown.content.decode()
+    reviewer = admin_client(cast.reviewer).get(VALUES)
+    assert {own.pk, others.pk} >= {v.pk for v in reviewer.context["cl"].result_list} >= {others.pk}
+    assert "Đơn vị của tôi" not in reviewer.content.decode()
