@@ -57,11 +57,11 @@ LATEST_FIELDS = ("pk", "indicator_id", "unit_id", "value", "period", "numerator"
                  "reviewed_at")
 
 
-def progress(*, period, framework=None, unit=None):
+def progress(*, period, framework=None, unit=None, unit_rows=True):
     """Return progress to target for each indicator × unit, and for the province, as of a period.
 
-    `unit` limits the rows to that unit's subtree. Only approved values count, so everyone who may
-    use the portal may see this.
+    `unit` limits the rows to that unit's subtree; without `unit_rows` only the province's are scored
+    ("rows" is empty). Only approved values count, so everyone who may use the portal may see this.
     """
     parsed = parse_period(period)
     indicators = Indicator.objects.filter(is_active=True).select_related("framework", "pillar")
@@ -78,7 +78,7 @@ def progress(*, period, framework=None, unit=None):
     latest_rows = list(latest.values_list(*LATEST_FIELDS, named=True))
     values = {(row.indicator_id, row.unit_id): (row.value, row.period) for row in latest_rows}
     targets = _targets_by_indicator(indicators, parsed.year)
-    rows = _unit_rows(indicators, units, values, targets, parsed.year)
+    rows = _unit_rows(indicators, units, values, targets, parsed.year) if unit_rows else []
     province = _province_rows(indicators, _province_sums(latest_rows), targets, parsed.year)
     return {"period": parsed.code, "rows": rows, "province": province,
             "value_periods": _value_periods(indicators, latest_rows)}
@@ -106,15 +106,22 @@ def _best_values(indicators, values):
 
 def _unit_rows(indicators, units, values, targets, year):
     best = _best_values(indicators, values)
+    unit_ids = [(unit, unit.pk) for unit in units]
     rows = []
     for indicator in indicators:
         indicator_targets = targets.get(indicator.pk, [])
-        for unit in units:
+        # Most units have no target of their own: they share the province's, picked once per indicator.
+        with_own = {t.unit_id for t in indicator_targets if t.unit_id is not None}
+        shared = pick_target(indicator, [t for t in indicator_targets if t.unit_id is None], year=year)
+        for unit, unit_id in unit_ids:
             if not indicator.applies_to(unit):
                 continue
-            value, value_period = values.get((indicator.pk, unit.pk), (None, None))
-            own = [t for t in indicator_targets if t.unit_id in (None, unit.pk)]
-            target = pick_target(indicator, own, year=year)
+            value, value_period = values.get((indicator.pk, unit_id), (None, None))
+            if unit_id in with_own:
+                own = [t for t in indicator_targets if t.unit_id in (None, unit_id)]
+                target = pick_target(indicator, own, year=year)
+            else:
+                target = shared
             rows.append(_row(indicator, unit, value, target, year, best.get(indicator.pk), value_period=value_period))
     return rows
 

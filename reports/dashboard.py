@@ -371,7 +371,7 @@ def public_progress(*, period):
     reach this page; the rows are the province roll-ups, not any one unit's figures.
     """
     parsed = parse_period(period)
-    result = progress(period=parsed.code)
+    result = progress(period=parsed.code, unit_rows=False)  # the page shows the province's rows only
     periods = result["value_periods"]  # what `value_periods` would read again: the same latest values
     rows = []
     for row in sorted(result["province"], key=lambda r: (_pillar_key(r["indicator"]), r["indicator"].code)):
