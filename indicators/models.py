@@ -345,6 +345,9 @@ class IndicatorValue(models.Model):
             models.Index(fields=["indicator", "unit", "-period_start", "-id"], name="value_latest_approved",
                          condition=Q(state=ValueState.APPROVED),
                          include=["period_end", "period", "value", "numerator", "denominator", "reviewed_at"]),
+            # The first and last approved period (reports.dashboard.data_years): MIN and MAX read one entry.
+            models.Index(fields=["period_start"], name="value_approved_start", condition=Q(state=ValueState.APPROVED)),
+            models.Index(fields=["period_end"], name="value_approved_end", condition=Q(state=ValueState.APPROVED)),
         ]
 
     def __str__(self):
