@@ -7,7 +7,7 @@ Progress and completeness are a fixed number of queries, whatever the number of 
 from collections import Counter
 from datetime import date
 
-from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models import Case, Count, F, OuterRef, Q, Subquery, When
 
 from departments.models import Unit
 from departments.policy import restrict_reviewed_data, restrict_to_scope
@@ -53,8 +53,9 @@ def latest_approved_values(*, indicators, units, as_of):
 
 
 # What progress reads of each latest value: the unit's figure and what the province roll-up needs.
+# The review time only breaks ties of "latest" roll-ups: the other rows skip its decoding (10,000 datetimes).
 LATEST_FIELDS = ("pk", "indicator_id", "unit_id", "value", "period", "numerator", "denominator", "period_start",
-                 "reviewed_at")
+                 "tie_reviewed_at")
 
 
 def progress(*, period, framework=None, unit=None, unit_rows=True):
@@ -75,6 +76,8 @@ def progress(*, period, framework=None, unit=None, unit_rows=True):
     latest = latest_approved_values(indicators=indicators, units=units, as_of=parsed.end)
     # Plain tuples, not model instances: a province has tens of thousands of them. Read once: the
     # province roll-up and the periods the figures come from are computed from the same rows.
+    latest_ids = [indicator.pk for indicator in indicators if indicator.aggregation == Aggregation.LATEST]
+    latest = latest.annotate(tie_reviewed_at=Case(When(indicator_id__in=latest_ids, then=F("reviewed_at"))))
     latest_rows = list(latest.values_list(*LATEST_FIELDS, named=True))
     values = {(row.indicator_id, row.unit_id): (row.value, row.period) for row in latest_rows}
     targets = _targets_by_indicator(indicators, parsed.year)
@@ -153,7 +156,7 @@ def _province_sums(latest_rows):
                 entry[key] = figure if entry[key] is None else entry[key] + figure
         if row.value is not None:
             entry["value_count"] += 1
-        rank = (row.period_start, row.reviewed_at is not None, row.reviewed_at, row.pk)
+        rank = (row.period_start, row.tie_reviewed_at is not None, row.tie_reviewed_at, row.pk)
         if row.indicator_id not in newest or rank > newest[row.indicator_id][0]:
             newest[row.indicator_id] = (rank, row.value)
     for indicator_id, entry in sums.items():
