@@ -340,6 +340,14 @@ class IndicatorValue(models.Model):
             models.Index(fields=["unit", "period"], name="value_unit_period"),
             # Lists, newest period first, by columns of this table (ordering by codes would sort every row).
             models.Index(fields=["-period_start", "indicator", "unit"], name="value_period_list"),
+            # Each unit's latest approved value (indicators.selectors.latest_approved_values): DISTINCT ON
+            # (indicator, unit) walks this in order, and finds every column progress reads in it.
+            models.Index(fields=["indicator", "unit", "-period_start", "-id"], name="value_latest_approved",
+                         condition=Q(state=ValueState.APPROVED),
+                         include=["period_end", "period", "value", "numerator", "denominator", "reviewed_at"]),
+            # The first and last approved period (reports.dashboard.data_years): MIN and MAX read one entry.
+            models.Index(fields=["period_start"], name="value_approved_start", condition=Q(state=ValueState.APPROVED)),
+            models.Index(fields=["period_end"], name="value_approved_end", condition=Q(state=ValueState.APPROVED)),
         ]
 
     def __str__(self):

@@ -294,7 +294,6 @@ class Dossier(models.Model):
             models.Index(fields=["outcome", "due_at"], name="dossier_pending_due"),
             models.Index(fields=["last_import"], name="dossier_last_import"),
             models.Index(fields=["receiving_unit", "received_at", "id"], name="dossier_receiving_received"),
-            models.Index(fields=["status", "due_at"], name="dossier_status_due"),  # open and overdue
             # Overdue counts read only this index (index-only scan), which holds the open dossiers alone
             # (counting.OPEN: 2, 4, 5, 6), so their cost follows the open dossiers, not all of them.
             models.Index(fields=["received_at", "due_at"], include=["unit", "receiving_unit", "procedure"],

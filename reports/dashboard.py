@@ -55,13 +55,15 @@ def data_years(*, today, unit=None, dossiers=True):
 
     Data are approved values (what the dashboard and the public page show) and, with `dossiers`, the
     dossier summary cells (never the dossiers themselves). `unit` limits the "newest" to its subtree;
-    the years offered reach back to the oldest data anywhere. Two aggregate queries, whatever the size.
+    the years offered reach back to the oldest data anywhere. Three aggregate queries, whatever the size:
+    the first and last approved period apart, so that each is one probe of its partial index
+    (`value_approved_start`, `value_approved_end`) rather than a scan of every approved value.
     """
     current_end = parse_period(default_period(today)).end
     in_scope = Q(unit__path__startswith=unit.path) if unit is not None else Q()
-    values = IndicatorValue.objects.filter(state=ValueState.APPROVED).aggregate(
-        first=Min("period_start"), last=Max("period_end", filter=in_scope & Q(period_end__lte=current_end)))
-    firsts, lasts = [values["first"]], [values["last"]]
+    approved = IndicatorValue.objects.filter(state=ValueState.APPROVED)
+    firsts = [approved.aggregate(first=Min("period_start"))["first"]]
+    lasts = [approved.filter(in_scope, period_end__lte=current_end).aggregate(last=Max("period_end"))["last"]]
     if dossiers:
         cells = DossierMonthStat.objects.aggregate(
             first=Min("month"), last=Max("month", filter=in_scope & Q(month__lte=current_end)))
@@ -105,19 +107,20 @@ def value_periods(*, period, unit=None):
     """Return {indicator code: [period codes]} of the approved values the figures of `period` are drawn from.
 
     A figure is each unit's latest approved value whose period ended by the period's end (indicators.selectors
-    .progress), so a 2025 page may show a 2023 value: the page says so. One query.
+    .progress), so a 2025 page may show a 2023 value: the page says so. Three queries.
     """
     parsed = parse_period(period)
     units = units_existing_during(parsed).exclude(kind=UnitKind.PROVINCE)
     if unit is not None:
         units = units.filter(path__startswith=unit.path)
-    latest = latest_approved_values(indicators=Indicator.objects.filter(is_active=True), units=units,
+    # The ids first, as `progress` does: the DISTINCT ON walk then filters on lists, not a join per value.
+    codes = dict(Indicator.objects.filter(is_active=True).values_list("pk", "code"))
+    latest = latest_approved_values(indicators=list(codes), units=list(units.values_list("pk", flat=True)),
                                     as_of=parsed.end)
     found = {}
-    rows = IndicatorValue.objects.filter(pk__in=latest.values("pk")).values_list("indicator__code", "period")
-    for code, value_period in rows.distinct().order_by("indicator__code", "period"):
-        found.setdefault(code, []).append(value_period)
-    return found
+    for indicator_id, value_period in latest.values_list("indicator_id", "period"):
+        found.setdefault(codes[indicator_id], set()).add(value_period)
+    return {code: sorted(periods) for code, periods in sorted(found.items())}
 
 
 def other_periods(periods, shown):
@@ -375,8 +378,8 @@ def public_progress(*, period):
     reach this page; the rows are the province roll-ups, not any one unit's figures.
     """
     parsed = parse_period(period)
-    result = progress(period=parsed.code)
-    periods = value_periods(period=parsed.code)
+    result = progress(period=parsed.code, unit_rows=False)  # the page shows the province's rows only
+    periods = result["value_periods"]  # what `value_periods` would read again: the same latest values
     rows = []
     for row in sorted(result["province"], key=lambda r: (_pillar_key(r["indicator"]), r["indicator"].code)):
         indicator = row["indicator"]

@@ -167,13 +167,13 @@ def test_an_invalid_period_falls_back_to_the_opening_period_with_a_note(cast, fi
 
 def test_dashboard_and_public_page_read_no_dossier(cast, fibre, current):
     """The figures come from the summary cells; only the report content's overdue count (procedures.selectors,
-    the pending dossiers received in the period) still reads the dossiers table, and the public page none."""
+    the open dossiers received in the period, from their partial index) reads the dossiers, the public page none."""
     client = client_for(cast.reviewer)
     client.get(DASHBOARD)
     with CaptureQueriesContext(connection) as queries:
         client.get(DASHBOARD)
     dossier_reads = [q["sql"] for q in queries.captured_queries if 'FROM "procedures_dossier"' in q["sql"]]
-    # overdue only, once: the report's totals are summed from its unit rows
+    # Overdue only, once: the report's totals add up its units' rows (reports.content._totals), no second pass.
     assert len(dossier_reads) == 1 and all('"status" IN' in sql for sql in dossier_reads)
     with CaptureQueriesContext(connection) as queries:
         client_for().get(PUBLIC, {"period": current})
