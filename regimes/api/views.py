@@ -1,4 +1,4 @@
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -22,7 +22,7 @@ class RegimeViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(
         summary="Các kỳ của một năm theo chế độ báo cáo",
-        parameters=[OpenApiParameter("year", int, required=True), OpenApiParameter("frequency", str)],
+        parameters=[s.PeriodsQuerySerializer],  # the year's bounds and the frequencies, as the view checks them
         responses={200: s.WindowSerializer(many=True)},
     )
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
