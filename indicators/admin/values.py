@@ -10,6 +10,7 @@ from django.db.models import Count
 from django.forms.models import construct_instance
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
@@ -22,11 +23,12 @@ from departments.policy import Actor, can_change_value, can_enter_data, can_revi
 from kernel.admin import ServiceSaveAdmin
 from kernel.admin_lists import LargeListMixin
 from kernel.errors import ServiceError
-from kernel.numbers import format_decimal
+from kernel.numbers import LocalizedDecimalField, format_decimal
 from kernel.paginators import COUNT_CAP
 
 from ..forms import places_for
 from ..models import AuditChannel, Comment, Evidence, Indicator, IndicatorValue, Source, ValueState
+from ..periods import PeriodType
 from ..resources import IndicatorValueResource
 from ..selectors import changes_since_review, review_queue, values_visible_to
 from ..services import (
@@ -39,6 +41,7 @@ from ..services import (
     value_submit,
     value_update,
 )
+from ..workspace import period_choices
 from . import pages
 from .display import field_label, plain
 from .evidence import EvidenceInline, EvidenceUploadInline
@@ -106,16 +109,35 @@ def figure(name, raw, places):
         return plain(raw)
 
 
+class PeriodChoiceField(forms.ChoiceField):
+    """A list of periods by name; whether the period suits the indicator (its type, started) the service
+    decides and says in its own words, so the list does not refuse first with a generic message."""
+
+    def valid_value(self, value):
+        return True
+
+
 class IndicatorValueForm(forms.ModelForm):
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=True)
 
     class Meta:
         model = IndicatorValue
         fields = [*IDENTITY_FIELDS, *NUMBER_FIELDS]
-        help_texts = {"period": _("Năm: 2023, quý: 2023Q3, tháng: 202308.")}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Figures typed and shown the way the person's language writes them ("4,5", "1.234,5"), with the
+        # decimals the indicator needs, in text boxes (a browser number box reinterprets what is typed).
+        places = places_for(self.instance.indicator) if self.instance.pk else None
+        for name in ("numerator", "denominator", "value"):
+            if name in self.fields:
+                model = self.fields[name]
+                self.fields[name] = LocalizedDecimalField(label=model.label, required=False, places=places,
+                                                          max_digits=20, decimal_places=4, help_text=model.help_text)
+        if "period" in self.fields:  # a new value: the period picked by its name, never typed as a code
+            label = self.fields["period"].label
+            choices = period_choices(list(PeriodType), timezone.localdate())
+            self.fields["period"] = PeriodChoiceField(label=label, choices=[("", "---------"), *choices])
         if self.instance.pk is None:
             del self.fields["expected_version"]  # a new value has no version to be stale
         elif "expected_version" in self.fields:

@@ -3,6 +3,7 @@
 import csv
 import io
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import openpyxl
@@ -26,6 +27,7 @@ from indicators.services import (
     value_submit,
     value_update,
 )
+from kernel.numbers import format_decimal
 from tests.factories import FrameworkFactory, IndicatorFactory, UnitFactory
 
 pytestmark = pytest.mark.django_db
@@ -49,9 +51,10 @@ def management(prefix, total=0, initial=0):
 
 
 def change_data(value, **fields):
-    """Return the POST of a value's change form as its page shows it, with `fields` changed."""
-    data = {"numerator": value.numerator or "", "denominator": value.denominator or "",
-            "value": value.value if value.value is not None else "", "note": value.note,
+    """Return the POST of a value's change form as its page shows it (numbers the Vietnamese way), with `fields`
+    changed."""
+    data = {"numerator": format_decimal(value.numerator), "denominator": format_decimal(value.denominator),
+            "value": format_decimal(value.value), "note": value.note,
             "expected_version": value.version, **management("evidence_upload", total=1),
             **management("evidence", total=value.evidence.count(), initial=value.evidence.count())}
     for index, evidence in enumerate(value.evidence.order_by("uploaded_at")):
@@ -652,3 +655,14 @@ def test_staff_open_the_values_list_on_their_own_units_and_see_others_approved_f
     reviewer = admin_client(cast.reviewer).get(VALUES)
     assert {own.pk, others.pk} >= {v.pk for v in reviewer.context["cl"].result_list} >= {others.pk}
     assert "Đơn vị của tôi" not in reviewer.content.decode()
+
+
+def test_value_form_writes_and_reads_numbers_the_vietnamese_way_and_names_periods(cast, indicator):
+    value = draft(indicator, cast.unit_a, cast.staff_a)  # 90 / 100
+    client = admin_client(cast.staff_a)
+    page = client.get(f"{VALUES}{value.pk}/change/").content.decode()
+    assert 'value="90' in page and "90.0000" not in page and 'type="number"' not in page
+    response = client.post(f"{VALUES}{value.pk}/change/", change_data(value, numerator="92,5"))
+    assert response.status_code == 302 and fresh(value).numerator == Decimal("92.5")
+    add = client.get(f"{VALUES}add/").content.decode()
+    assert ">Năm 2025</option>" in add and "202308" not in add  # picked by name, not typed as a code
