@@ -21,3 +21,5 @@ class DepartmentsConfig(AppConfig):
         post_migrate.connect(after_migrate, dispatch_uid="departments_after_migrate")
         # Every admin list, read-only field, filter and choice of a user shows str(user): by name, not login.
         get_user_model().__str__ = person_name
+        # The admin greets by the short name, which is one part of a Vietnamese name: greet by the whole name.
+        get_user_model().get_short_name = person_name

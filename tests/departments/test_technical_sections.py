@@ -68,6 +68,11 @@ def test_people_are_shown_by_full_name_not_login(cast):
     assert str(nameless) == "khong-ten"
 
 
+def test_the_admin_greets_people_by_their_whole_name(cast):
+    page = client_for(cast.staff_a).get("/admin/").content.decode()
+    assert f"<strong>{cast.staff_a.get_full_name()}</strong>" in page
+
+
 def test_the_values_list_and_the_audit_list_show_who_by_name(cast):
     value_create(indicator=IndicatorFactory(code="NAME-1"), unit=cast.unit_a, period="2023", numerator=1,
                  denominator=2, actor=Actor(cast.staff_a), channel=AuditChannel.API)
