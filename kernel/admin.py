@@ -39,13 +39,15 @@ class ServiceSaveAdmin(admin.ModelAdmin):
     from a bulk delete it becomes an error message.
     """
 
-    def save_through_service(self, request, obj, form, change):
-        """Validate and save `obj` through the app's service; return the saved object."""
-        raise NotImplementedError
+    # save_through_service(request, obj, form, change) -> the saved object; delete_through_service(request, obj)
+    SERVICE_HOOKS = ("save_through_service", "delete_through_service")
 
-    def delete_through_service(self, request, obj):
-        """Delete `obj` through the app's service."""
-        raise NotImplementedError
+    def __init_subclass__(cls, **kwargs):
+        # Checked when the class is defined: an admin that would fall back to writing itself never loads.
+        super().__init_subclass__(**kwargs)
+        missing = [name for name in cls.SERVICE_HOOKS if not callable(getattr(cls, name, None))]
+        if missing:
+            raise TypeError(f"{cls.__name__} writes through services: define {', '.join(missing)}")
 
     def save_model(self, request, obj, form, change):
         try:
