@@ -9,9 +9,11 @@ from playwright.sync_api import expect
 
 from tests.factories import PASSWORD
 
-from .conftest import DESKTOP
+from .conftest import DESKTOP, ROOT
 
 MIN_TARGET = 24  # WCAG 2.2 target size (minimum), in CSS pixels
+AXE_FIGURES = ROOT / "test-artifacts" / "axe-figures.jsonl"
+IMPACTS = ("critical", "serious", "moderate", "minor")
 
 
 def no_sideways_scroll(page):
@@ -117,3 +119,35 @@ def staff_corrects_and_resubmits(staff, *, figure, text, note):
 def reviewer_approves(reviewer, *, code):
     click(reviewer, reviewer.get_by_role("button", name=f"Duyệt {code}"))
     says(reviewer, "Đã duyệt 1 số liệu.")
+
+
+def axe_check(page, name):
+    """Run axe-core on the page; record its violations by impact; assert none is serious or critical.
+
+    The figures go to test-artifacts/axe-figures.jsonl (one line per page checked) and to the output.
+    axe-core itself inserts a <style> element while it checks some pages, which the Content-Security-Policy
+    blocks: those reports, made while axe runs, are axe's and not the page's, so they are dropped.
+    """
+    import json
+
+    from axe_playwright_python.sync_playwright import Axe
+
+    violations = getattr(page.context, "csp_violations", None)
+    before = len(violations) if violations is not None else 0
+    results = Axe().run(page)
+    if violations is not None:
+        del violations[before:]
+    found = results.response["violations"]
+    figures = {impact: sum(len(v["nodes"]) for v in found if v["impact"] == impact) for impact in IMPACTS}
+    rules = {v["id"]: v["impact"] for v in found}
+    width = page.viewport_size["width"]
+    record = {"page": name, "width": width, "url": page.url, "nodes_by_impact": figures, "rules": rules}
+    AXE_FIGURES.parent.mkdir(parents=True, exist_ok=True)
+    with AXE_FIGURES.open("a", encoding="utf-8") as out:
+        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    print(f"axe {name} @{width}px: " + ", ".join(f"{impact} {count}" for impact, count in figures.items())
+          + (f" ({', '.join(f'{rule}: {impact}' for rule, impact in rules.items())})" if rules else ""))
+    bad = [v for v in found if v["impact"] in ("serious", "critical")]
+    assert bad == [], "\n".join(f"{v['id']} ({v['impact']}): {v['help']} — "
+                                f"{[node['target'] for node in v['nodes']][:5]}" for v in bad)
+    return figures

@@ -20,7 +20,8 @@ from procedures.ingest import dossiers_import
 from reports.services import report_generate, report_request
 from tests.factories import PASSWORD, IndicatorFactory, ProcedureFactory, TargetFactory
 
-from .conftest import PHONE, SCREENSHOTS, assert_no_sideways_scroll, assert_usable, axe_check
+from .conftest import PHONE, SCREENSHOTS
+from .controls import axe_check, no_sideways_scroll, usable
 
 pytestmark = pytest.mark.browser
 
@@ -73,9 +74,9 @@ def pages(cast):
 def log_in(context, user):
     page = context.new_page()
     page.goto("/admin/login/")
-    assert_usable(page, page.get_by_label("Tên đăng nhập")).fill(user.username)
-    assert_usable(page, page.get_by_label("Mật khẩu")).fill(PASSWORD)
-    assert_usable(page, page.get_by_role("button", name="Đăng nhập")).click()
+    usable(page, page.get_by_label("Tên đăng nhập")).fill(user.username)
+    usable(page, page.get_by_label("Mật khẩu")).fill(PASSWORD)
+    usable(page, page.get_by_role("button", name="Đăng nhập")).click()
     page.wait_for_url("**/admin/")
     return page
 
@@ -83,7 +84,7 @@ def log_in(context, user):
 def on_phone(page):
     page.set_viewport_size(PHONE)
     page.reload()
-    assert_no_sideways_scroll(page)
+    no_sideways_scroll(page)
     return page
 
 
@@ -100,27 +101,27 @@ def test_admin_value_page_of_staff_names_its_upload_and_fits_a_phone(cast, pages
     evidence.write_bytes(b"%PDF-1.4\n% bien ban\n%%EOF\n")
     staff = log_in(open_context(), cast.staff_a)
     staff.goto(f"/admin/indicators/indicatorvalue/{pages['draft'].pk}/change/")
-    assert_no_sideways_scroll(staff)
+    no_sideways_scroll(staff)
     axe_check(staff, "admin value page, staff")
     shoot(staff, "value-staff")
     # The evidence upload is named: found by its label, as a screen reader announces it.
-    assert_usable(staff, staff.get_by_label("Tệp minh chứng").locator("visible=true")).set_input_files(str(evidence))
-    assert_usable(staff, staff.get_by_role("button", name="Lưu lại"))
-    assert_usable(staff, staff.get_by_role("button", name="Gửi duyệt"))
+    usable(staff, staff.get_by_label("Tệp minh chứng").locator("visible=true")).set_input_files(str(evidence))
+    usable(staff, staff.get_by_role("button", name="Lưu lại"))
+    usable(staff, staff.get_by_role("button", name="Gửi duyệt"))
 
     on_phone(staff)
     axe_check(staff, "admin value page, staff")
     shoot(staff, "value-staff")
-    assert_usable(staff, staff.get_by_label("Tệp minh chứng").locator("visible=true"))
-    assert_usable(staff, staff.get_by_role("button", name="Lưu lại"))
-    assert_usable(staff, staff.get_by_role("button", name="Gửi duyệt"))
-    assert_no_sideways_scroll(staff)
+    usable(staff, staff.get_by_label("Tệp minh chứng").locator("visible=true"))
+    usable(staff, staff.get_by_role("button", name="Lưu lại"))
+    usable(staff, staff.get_by_role("button", name="Gửi duyệt"))
+    no_sideways_scroll(staff)
 
 
 def test_admin_value_page_of_a_reviewer_fits_a_phone(cast, pages, open_context, private_media):
     reviewer = log_in(open_context(), cast.reviewer)
     reviewer.goto(f"/admin/indicators/indicatorvalue/{pages['submitted'].pk}/change/")
-    assert_no_sideways_scroll(reviewer)
+    no_sideways_scroll(reviewer)
     axe_check(reviewer, "admin value page, reviewer")
     shoot(reviewer, "value-reviewer")
     for width_checked in ("desktop", "phone"):
@@ -128,10 +129,10 @@ def test_admin_value_page_of_a_reviewer_fits_a_phone(cast, pages, open_context, 
             on_phone(reviewer)
             axe_check(reviewer, "admin value page, reviewer")
             shoot(reviewer, "value-reviewer")
-        assert_usable(reviewer, reviewer.get_by_role("button", name="Duyệt", exact=True))
-        assert_usable(reviewer, reviewer.get_by_role("textbox", name="Lý do"))
-        assert_usable(reviewer, reviewer.get_by_role("button", name="Trả lại", exact=True))
-        assert_no_sideways_scroll(reviewer)
+        usable(reviewer, reviewer.get_by_role("button", name="Duyệt", exact=True))
+        usable(reviewer, reviewer.get_by_role("textbox", name="Lý do"))
+        usable(reviewer, reviewer.get_by_role("button", name="Trả lại", exact=True))
+        no_sideways_scroll(reviewer)
 
 
 # --- the dashboard ---------------------------------------------------------------------------------------
@@ -141,9 +142,9 @@ def test_dashboard_opens_on_the_newest_year_with_data_and_names_the_period_of_ev
         cast, pages, open_context, private_media):
     current, old = pages["current"], pages["old"]
     page = log_in(open_context(), cast.reviewer)
-    assert_usable(page, page.get_by_role("link", name="Mở bảng điều khiển")).click()
+    usable(page, page.get_by_role("link", name="Mở bảng điều khiển")).click()
     page.wait_for_url("**/dashboard/")
-    assert_no_sideways_scroll(page)
+    no_sideways_scroll(page)
     axe_check(page, "dashboard")
     shoot(page, "dashboard")
     # It opens on the old year, which has data, says why, and the current period is a click away.
@@ -154,10 +155,10 @@ def test_dashboard_opens_on_the_newest_year_with_data_and_names_the_period_of_ev
     assert "số liệu Năm" not in row_of(page, "FIBRE").inner_text()  # the year's own figure
 
     # Periods are chosen by name from a list.
-    period = assert_usable(page, page.get_by_role("combobox", name="Kỳ"))
+    period = usable(page, page.get_by_role("combobox", name="Kỳ"))
     assert period.evaluate("element => element.tagName") == "SELECT"
     assert f"Quý 3/{old}" in period.inner_text() and f"{old}Q3" not in period.inner_text()
-    assert_usable(page, page.get_by_role("link", name=f"Kỳ hiện tại: Năm {current}")).click()
+    usable(page, page.get_by_role("link", name=f"Kỳ hiện tại: Năm {current}")).click()
     page.wait_for_url(f"**/dashboard/?period={current}*")
     assert page.get_by_role("heading", name=f"Toàn tỉnh · Năm {current}").is_visible()
     # The old figure under the current period says which period it is from.
@@ -166,18 +167,18 @@ def test_dashboard_opens_on_the_newest_year_with_data_and_names_the_period_of_ev
     assert f"Chưa có số liệu đã duyệt của Năm {current}." in page.get_by_role("note").inner_text()
     axe_check(page, "dashboard, current period")
 
-    assert_usable(page, page.get_by_role("combobox", name="Kỳ")).select_option(label=f"Năm {old}")
-    assert_usable(page, page.get_by_role("button", name="Xem", exact=True)).click()
+    usable(page, page.get_by_role("combobox", name="Kỳ")).select_option(label=f"Năm {old}")
+    usable(page, page.get_by_role("button", name="Xem", exact=True)).click()
     page.wait_for_url(f"**/dashboard/?period={old}*")
 
     on_phone(page)
     axe_check(page, "dashboard")
     shoot(page, "dashboard")
-    assert_usable(page, page.get_by_role("combobox", name="Kỳ"))
-    assert_usable(page, page.get_by_role("combobox", name="Phạm vi"))
-    assert_usable(page, page.get_by_role("button", name="Xem", exact=True))
-    assert_usable(page, page.get_by_role("link", name=f"Kỳ hiện tại: Năm {current}"))
-    assert_no_sideways_scroll(page)
+    usable(page, page.get_by_role("combobox", name="Kỳ"))
+    usable(page, page.get_by_role("combobox", name="Phạm vi"))
+    usable(page, page.get_by_role("button", name="Xem", exact=True))
+    usable(page, page.get_by_role("link", name=f"Kỳ hiện tại: Năm {current}"))
+    no_sideways_scroll(page)
 
 
 # --- a report's page -------------------------------------------------------------------------------------
@@ -201,7 +202,7 @@ def test_public_page_opens_on_the_newest_year_with_data_and_fits_a_phone(cast, p
     current, old = pages["current"], pages["old"]
     page = open_context().new_page()
     page.goto("/public/")
-    assert_no_sideways_scroll(page)
+    no_sideways_scroll(page)
     axe_check(page, "public page")
     shoot(page, "public")
     assert f"Tỉnh Thử nghiệm · Năm {old}" in page.locator("header").inner_text()
@@ -210,8 +211,8 @@ def test_public_page_opens_on_the_newest_year_with_data_and_fits_a_phone(cast, p
     assert re.search(r"\b90\b", fibre) and "số liệu Năm" not in fibre
 
     # The current period, picked by name: the old figure is still shown, saying it is the old year's.
-    assert_usable(page, page.get_by_role("combobox", name="Kỳ")).select_option(label=f"Năm {current}")
-    assert_usable(page, page.get_by_role("button", name="Xem", exact=True)).click()
+    usable(page, page.get_by_role("combobox", name="Kỳ")).select_option(label=f"Năm {current}")
+    usable(page, page.get_by_role("button", name="Xem", exact=True)).click()
     page.wait_for_url(f"**/public/?*period={current}*")
     assert f"Tỉnh Thử nghiệm · Năm {current}" in page.locator("header").inner_text()
     fibre = row_of(page, "FIBRE").inner_text()
@@ -222,8 +223,8 @@ def test_public_page_opens_on_the_newest_year_with_data_and_fits_a_phone(cast, p
     on_phone(page)
     axe_check(page, "public page, current period")
     shoot(page, "public")
-    assert_usable(page, page.get_by_role("combobox", name="Kỳ"))
-    assert_usable(page, page.get_by_role("button", name="Xem", exact=True))
-    assert_usable(page, page.get_by_role("link", name="CSV"))
-    assert_usable(page, page.get_by_role("link", name=f"Xem Năm {old}"))
-    assert_no_sideways_scroll(page)
+    usable(page, page.get_by_role("combobox", name="Kỳ"))
+    usable(page, page.get_by_role("button", name="Xem", exact=True))
+    usable(page, page.get_by_role("link", name="CSV"))
+    usable(page, page.get_by_role("link", name=f"Xem Năm {old}"))
+    no_sideways_scroll(page)

@@ -6,7 +6,7 @@ from django.utils import timezone
 from tests.indicators.test_workspace import _queue_of
 
 from .conftest import PHONE
-from .test_workspace import accessible, log_in, no_sideways_scroll, open_review, usable
+from .controls import axe_check, log_in, no_sideways_scroll, open_review, usable
 
 pytestmark = pytest.mark.browser
 
@@ -25,7 +25,7 @@ def test_reviewer_pages_through_a_long_queue_on_a_phone(cast, open_context, priv
     usable(reviewer, reviewer.get_by_role("link", name="Trang sau")).click()
     reviewer.wait_for_url("**/workspace/review/?page=2")
     no_sideways_scroll(reviewer)
-    accessible(reviewer)
+    axe_check(reviewer, "review queue, page 2")
     headings = reviewer.locator("h2.ws-heading").all_inner_texts()
     assert headings[0] == "Sở A · Năm 2008" and len(headings) == 4
     assert reviewer.get_by_role("link", name="Trang sau").count() == 0

@@ -7,7 +7,6 @@ import re
 from decimal import Decimal
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -17,6 +16,7 @@ from tests.factories import IndicatorFactory, TargetFactory
 
 from .conftest import PHONE
 from .controls import (
+    axe_check,
     click,
     go_home,
     log_in,
@@ -37,16 +37,6 @@ CODE = "WS-DVC"
 NAME = "Số dịch vụ công trực tuyến toàn trình"
 PDF = b"%PDF-1.4\n% bien ban\n%%EOF\n"
 REASON = "Ghi rõ nguồn số liệu trong phần ghi chú."
-AXE = Axe()
-
-
-def accessible(page):
-    """Assert axe-core finds no violation of serious or critical impact on the page."""
-    results = AXE.run(page)
-    bad = [violation for violation in results.response["violations"]
-           if violation["impact"] in ("serious", "critical")]
-    assert bad == [], "\n".join(f"{v['id']} ({v['impact']}): {v['help']} — "
-                                f"{[node['target'] for node in v['nodes']][:5]}" for v in bad)
 
 
 @pytest.fixture
@@ -64,23 +54,23 @@ def test_the_whole_loop_on_a_phone_from_the_home_page(cast, due, open_context, p
     evidence = tmp_path / "bien-ban.pdf"
     evidence.write_bytes(PDF)
     staff = log_in(open_context(), cast.staff_a, viewport=PHONE)
-    accessible(staff)
+    axe_check(staff, "home, staff, 360 px loop")
     reviewer = log_in(open_context(), cast.reviewer, viewport=PHONE)
 
     open_entry(staff)
-    accessible(staff)
+    axe_check(staff, "workspace, staff")
     assert "84" in staff.get_by_text("Mục tiêu").locator("..").inner_text()
     expect(staff.get_by_text("Bắt buộc minh chứng trước khi gửi duyệt")).to_be_visible()
     staff_enters_and_submits(staff, figure="Giá trị", text="4,5", evidence=evidence)
     assert IndicatorValue.objects.get(indicator=indicator, unit=cast.unit_a).value == Decimal("4.5")
 
     open_review(reviewer)
-    accessible(reviewer)
+    axe_check(reviewer, "review queue")
     reviewer_returns(reviewer, code=CODE, reason=REASON)
 
     open_entry(go_home(staff))
     staff_sees_the_reason_first(staff, code=CODE, name=NAME, reason=REASON)
-    accessible(staff)
+    axe_check(staff, "workspace, returned row")
     staff_corrects_and_resubmits(staff, figure="Giá trị", text="1.234,5", note="Nguồn: hệ thống một cửa.")
 
     open_review(go_home(reviewer))
@@ -107,4 +97,4 @@ def test_workspace_save_on_a_phone_stays_in_the_window(cast, due, open_context, 
     click(staff, staff.get_by_role("button", name="Lưu", exact=True))
     expect(staff.get_by_role("listitem").filter(has_text="Đã lưu số liệu").first).to_be_visible()
     no_sideways_scroll(staff)
-    accessible(staff)
+    axe_check(staff, "workspace after saving")
