@@ -538,7 +538,7 @@ def compare_paths(args, plan, shape, actor, source, rounds=2):
 
     from procedures.ingest import dossiers_import
 
-    timings = []
+    timings, threshold_before = [], settings.DOSSIER_STAGING_MIN_ROWS
     for attempt in range(rounds):
         pair = []
         for path, threshold in (("staging", 0), ("orm", 10**9)):
@@ -550,7 +550,7 @@ def compare_paths(args, plan, shape, actor, source, rounds=2):
             dossiers_import(rows=rows, source=source, actor=actor, channel="api", shape=shape)
             pair.append(time.perf_counter() - began)
         timings.append(tuple(pair))
-    del settings.DOSSIER_STAGING_MIN_ROWS
+    settings.DOSSIER_STAGING_MIN_ROWS = threshold_before
     return timings
 
 

@@ -341,6 +341,8 @@ LOGGING = {
 }
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
 DOSSIER_IMPORT_MAX_ROWS = env_int("DOSSIER_IMPORT_MAX_ROWS", 20_000)
+# PostgreSQL: a batch writing at least this many dossiers goes through COPY and staging tables (procedures.staging).
+DOSSIER_STAGING_MIN_ROWS = env_int("DOSSIER_STAGING_MIN_ROWS", 200)
 # Large enough for a full dossier batch (about 450 bytes a row as JSON); larger bodies get a 413.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 16 * 1024 * 1024)
 # A report still "running" this long after it started cannot be alive (the hard limit has killed it).

@@ -478,7 +478,7 @@ def _classify(cleaned, existing, summary):
 
 def use_staging(rows):
     """Does a batch that writes `rows` dossiers go through the staging tables (PostgreSQL, large enough)?"""
-    return staging.available() and rows >= getattr(settings, "DOSSIER_STAGING_MIN_ROWS", 200)
+    return staging.available() and rows >= settings.DOSSIER_STAGING_MIN_ROWS
 
 
 def _write(source, batch, creates, updates, existing, children, *, owns_transaction=False):
