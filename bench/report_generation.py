@@ -228,13 +228,14 @@ def generate_in_child():
     setup_django()
     from reports.content import build_content
     from reports.rendering import render_csv, render_pdf, render_xlsx
-    from reports.rendering.pdf import prepare_pdf
+    from reports.tasks import prepare_worker_process
 
     baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     timings = {}
-    # What a worker process does when it starts (reports.tasks), before any report: read the PDF fonts.
+    # What a worker process does when it starts (reports.tasks), before any report: read the PDF fonts and
+    # import the holiday rules.
     began = time.perf_counter()
-    prepare_pdf()
+    prepare_worker_process()
     timings["pdf_fonts"] = time.perf_counter() - began
     started = time.perf_counter()
     content = build_content(period=str(YEAR))
@@ -282,7 +283,8 @@ def measure(size, runs):
             extra = f" {children[0][f'{name}_bytes']:,} B"
         print(f"  {NAMES[name]:<34} {best[name] * 1000:8.0f} ms  {best[name] / bare:5.2f}x bare SQL{extra}")
     fonts = min(run["pdf_fonts"] for run in children)
-    print(f"  PDF fonts read once when a worker process starts: {fonts * 1000:.0f} ms (not in the PDF figure)")
+    print(f"  PDF fonts and holiday rules read once when a worker process starts: {fonts * 1000:.0f} ms "
+          "(not in the figures above)")
     print(f"  PDF ÷ XLSX {best['pdf'] / best['xlsx']:.2f}; chart items {children[0]['chart_items']}; worker peak "
           f"memory {max(run['peak_rss_mb'] for run in children):.0f} MB "
           f"(after Django setup {children[0]['rss_after_django_mb']:.0f} MB)")

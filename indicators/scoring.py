@@ -1,5 +1,6 @@
 """Points and progress status of one value: pure functions of the indicator, value and target."""
 
+import operator
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import models
@@ -19,28 +20,49 @@ class Status(models.TextChoices):
     NO_TARGET = "no_target", _("Chưa giao mục tiêu")
 
 
-def _meets(indicator, value, goal):
-    return value >= goal if indicator.direction == Direction.HIGHER else value <= goal
-
-
 def status_of(indicator, value, target, *, year):
     """Return the Status of `value` for `year` against `target` (a Target or None).
 
     On track means the value keeps to the straight line from the indicator's baseline to the
     target's year. Without a baseline, a value short of the target is off track.
     """
-    if value is None:
-        return Status.NO_DATA
+    return status_judge(indicator, target, year=year)(value)
+
+
+def status_judge(indicator, target, *, year):
+    """Return `status(value)`, the Status of any value of `year` against `target` (see `status_of`).
+
+    The goal and the point on the line are worked out once: a province scores thousands of unit
+    values against one shared target.
+    """
     if target is None:
-        return Status.NO_TARGET
-    if _meets(indicator, value, target.value):
-        return Status.ACHIEVED
+        return _without_target
+    goal, expected = target.value, _expected_on_line(indicator, target, year)
+    meets = operator.ge if indicator.direction == Direction.HIGHER else operator.le
+
+    def status(value):
+        if value is None:
+            return Status.NO_DATA
+        if meets(value, goal):
+            return Status.ACHIEVED
+        if expected is None:
+            return Status.OFF_TRACK
+        return Status.ON_TRACK if meets(value, expected) else Status.OFF_TRACK
+
+    return status
+
+
+def _without_target(value):
+    return Status.NO_DATA if value is None else Status.NO_TARGET
+
+
+def _expected_on_line(indicator, target, year):
+    """Return where the line from the baseline to the target stands in `year`, or None without such a line."""
     baseline_year, baseline = indicator.baseline_year, indicator.baseline_value
     if baseline is None or baseline_year is None or not (baseline_year < year < target.year):
-        return Status.OFF_TRACK
+        return None
     share = Decimal(year - baseline_year) / Decimal(target.year - baseline_year)
-    expected = baseline + (target.value - baseline) * share
-    return Status.ON_TRACK if _meets(indicator, value, expected) else Status.OFF_TRACK
+    return baseline + (target.value - baseline) * share
 
 
 def points_of(indicator, value, target, *, best=None):

@@ -4,8 +4,12 @@ Every queryset a person or key sees goes through `values_visible_to` (the access
 Progress and completeness are a fixed number of queries, whatever the number of units.
 """
 
+import functools
+import heapq
+import operator
 from collections import Counter
 from datetime import date
+from decimal import Decimal
 
 from django.db.models import Case, Count, F, OuterRef, Q, Subquery, When
 
@@ -14,9 +18,19 @@ from departments.policy import restrict_reviewed_data, restrict_to_scope
 from regimes.models import Regime
 from regimes.workdays import calendar_for
 
-from .models import Aggregation, AuditAction, AuditEntry, Indicator, IndicatorValue, Source, Target, ValueState
+from .models import (
+    Aggregation,
+    AuditAction,
+    AuditEntry,
+    Indicator,
+    IndicatorValue,
+    ScoringRule,
+    Source,
+    Target,
+    ValueState,
+)
 from .periods import current_period, last_finished_in_regime, parse_period, period_for, regime_allows, regime_period
-from .scoring import pick_target, points_of, status_of
+from .scoring import Status, pick_target, points_of, status_judge, status_of
 
 HUNDRED = 100
 
@@ -54,15 +68,18 @@ def latest_approved_values(*, indicators, units, as_of):
 
 # What progress reads of each latest value: the unit's figure and what the province roll-up needs.
 # The review time only breaks ties of "latest" roll-ups: the other rows skip its decoding (10,000 datetimes).
-LATEST_FIELDS = ("pk", "indicator_id", "unit_id", "value", "period", "numerator", "denominator", "period_start",
-                 "tie_reviewed_at")
+# Rows stay the database driver's own tuples (no named tuple, no dict each): a province has tens of thousands.
+LATEST_FIELDS = ("unit_id", "value", "period", "numerator", "denominator", "period_start", "tie_reviewed_at", "pk",
+                 "indicator_id")
+UNIT, VALUE, PERIOD, NUMERATOR, DENOMINATOR, START, TIE, PK, INDICATOR = range(len(LATEST_FIELDS))
 
 
-def progress(*, period, framework=None, unit=None, unit_rows=True):
+def progress(*, period, framework=None, unit=None, unit_rows=True, largest_gaps=None):
     """Return progress to target for each indicator × unit, and for the province, as of a period.
 
     `unit` limits the rows to that unit's subtree; without `unit_rows` only the province's are scored
-    ("rows" is empty). Only approved values count, so everyone who may use the portal may see this.
+    ("rows" is empty). With `largest_gaps` (a number), "rows" holds only that many unit rows, those furthest
+    behind (`behind_by`). Only approved values count, so everyone who may use the portal may see this.
     """
     parsed = parse_period(period)
     indicators = Indicator.objects.filter(is_active=True).select_related("framework", "pillar")
@@ -74,17 +91,28 @@ def progress(*, period, framework=None, unit=None, unit_rows=True):
         units = units.filter(path__startswith=unit.path)
     units = list(units)
     latest = latest_approved_values(indicators=indicators, units=units, as_of=parsed.end)
-    # Plain tuples, not model instances: a province has tens of thousands of them. Read once: the
-    # province roll-up and the periods the figures come from are computed from the same rows.
+    # Read once: the unit rows, the province roll-up and the periods the figures come from all use these rows.
     latest_ids = [indicator.pk for indicator in indicators if indicator.aggregation == Aggregation.LATEST]
     latest = latest.annotate(tie_reviewed_at=Case(When(indicator_id__in=latest_ids, then=F("reviewed_at"))))
-    latest_rows = list(latest.values_list(*LATEST_FIELDS, named=True))
-    values = {(row.indicator_id, row.unit_id): (row.value, row.period) for row in latest_rows}
+    values = _by_indicator_and_unit(latest.values_list(*LATEST_FIELDS))
     targets = _targets_by_indicator(indicators, parsed.year)
-    rows = _unit_rows(indicators, units, values, targets, parsed.year) if unit_rows else []
-    province = _province_rows(indicators, _province_sums(latest_rows), targets, parsed.year)
+    if not unit_rows:
+        rows = []
+    elif largest_gaps is not None:
+        rows = _largest_gaps(indicators, units, values, targets, parsed.year, largest_gaps)
+    else:
+        rows = _unit_rows(indicators, units, values, targets, parsed.year)
+    province = _province_rows(indicators, _province_sums(values, latest_ids), targets, parsed.year)
     return {"period": parsed.code, "rows": rows, "province": province,
-            "value_periods": _value_periods(indicators, latest_rows)}
+            "value_periods": _value_periods(indicators, values)}
+
+
+def _by_indicator_and_unit(latest_rows):
+    """Return {indicator id: {unit id: row}}, each indicator's rows in the order read."""
+    values = {}
+    for row in latest_rows:
+        values.setdefault(row[INDICATOR], {})[row[UNIT]] = row
+    return values
 
 
 def _targets_by_indicator(indicators, year):
@@ -95,83 +123,114 @@ def _targets_by_indicator(indicators, year):
 
 
 def _best_values(indicators, values):
-    """Return the best unit value per indicator (for normalised scoring), in one pass over the values."""
+    """Return the best unit value per indicator scored against the best (normalised), in one pass."""
+    normalised = {indicator.pk for indicator in indicators if indicator.scoring_rule == ScoringRule.NORMALISED}
     lower_is_better = {indicator.pk for indicator in indicators if indicator.direction != "higher"}
     best = {}
-    for (indicator_id, _unit), (value, _period) in values.items():
-        if value is None:
-            continue
-        current = best.get(indicator_id)
-        if current is None or (value < current if indicator_id in lower_is_better else value > current):
-            best[indicator_id] = value
+    for indicator_id in normalised.intersection(values):
+        for row in values[indicator_id].values():
+            value = row[VALUE]
+            if value is None:
+                continue
+            current = best.get(indicator_id)
+            if current is None or (value < current if indicator_id in lower_is_better else value > current):
+                best[indicator_id] = value
     return best
+
+
+def _unit_cells(indicators, units, values, targets, year):
+    """Yield (indicator, unit, value, its period, target, status) for each indicator × unit it applies to.
+
+    Most units have no target of their own: they share the province's, picked and judged once per indicator.
+    """
+    unit_ids = [(unit, unit.pk) for unit in units]
+    for indicator in indicators:
+        indicator_targets = targets.get(indicator.pk, [])
+        with_own = {t.unit_id for t in indicator_targets if t.unit_id is not None}
+        shared = pick_target(indicator, [t for t in indicator_targets if t.unit_id is None], year=year)
+        shared_status = status_judge(indicator, shared, year=year)
+        by_unit = values.get(indicator.pk, {})
+        for unit, unit_id in unit_ids:
+            if not indicator.applies_to(unit):
+                continue
+            row = by_unit.get(unit_id)
+            value, value_period = (row[VALUE], row[PERIOD]) if row is not None else (None, None)
+            target, status = shared, shared_status
+            if unit_id in with_own:
+                target = pick_target(indicator, [t for t in indicator_targets if t.unit_id in (None, unit_id)],
+                                     year=year)
+                status = status_judge(indicator, target, year=year)
+            yield indicator, unit, value, value_period, target, status(value)
 
 
 def _unit_rows(indicators, units, values, targets, year):
     best = _best_values(indicators, values)
-    unit_ids = [(unit, unit.pk) for unit in units]
-    rows = []
-    for indicator in indicators:
-        indicator_targets = targets.get(indicator.pk, [])
-        # Most units have no target of their own: they share the province's, picked once per indicator.
-        with_own = {t.unit_id for t in indicator_targets if t.unit_id is not None}
-        shared = pick_target(indicator, [t for t in indicator_targets if t.unit_id is None], year=year)
-        for unit, unit_id in unit_ids:
-            if not indicator.applies_to(unit):
-                continue
-            value, value_period = values.get((indicator.pk, unit_id), (None, None))
-            if unit_id in with_own:
-                own = [t for t in indicator_targets if t.unit_id in (None, unit_id)]
-                target = pick_target(indicator, own, year=year)
-            else:
-                target = shared
-            rows.append(_row(indicator, unit, value, target, year, best.get(indicator.pk), value_period=value_period))
-    return rows
+    return [_row(indicator, unit, value, target, year, best.get(indicator.pk), value_period=value_period,
+                 status=status)
+            for indicator, unit, value, value_period, target, status in _unit_cells(indicators, units, values,
+                                                                                    targets, year)]
 
 
-def _row(indicator, unit, value, target, year, best=None, value_period=None):
+def behind_by(target, value, unit):
+    """Rank a unit's figure off track: the largest gap between target and value first, then by unit code."""
+    return (-Decimal((target or 0) - (value or 0)), unit.code)
+
+
+def _largest_gaps(indicators, units, values, targets, year, limit):
+    """Return the `limit` unit rows off track furthest behind, scoring only those (not every unit row)."""
+    behind = heapq.nsmallest(
+        limit, (cell for cell in _unit_cells(indicators, units, values, targets, year) if cell[5] == Status.OFF_TRACK),
+        key=lambda cell: behind_by(cell[4].value, cell[2], cell[1]))
+    best = _best_values(indicators, values) if behind else {}
+    return [_row(indicator, unit, value, target, year, best.get(indicator.pk), value_period=value_period,
+                 status=status) for indicator, unit, value, value_period, target, status in behind]
+
+
+def _row(indicator, unit, value, target, year, best=None, value_period=None, status=None):
     return {
         "indicator": indicator, "unit": unit, "value": value, "value_period": value_period,
         "target": target.value if target else None, "target_year": target.year if target else None,
         "target_decision": target.decision if target else None,
         "points": points_of(indicator, value, target, best=best), "max_points": indicator.max_points,
-        "status": status_of(indicator, value, target, year=year),
+        "status": status_of(indicator, value, target, year=year) if status is None else status,
     }
 
 
-def _province_sums(latest_rows):
+def _province_sums(values, latest_ids):
     """Return {indicator id: sums} of the units' latest approved values, as SQL's SUM, AVG and COUNT would.
 
-    Sums and the mean skip missing figures (None when there is none); "latest" is the most recent of the
-    values: by period start, then review time (unreviewed last), then the newer row.
+    Sums and the mean skip missing figures (None when there is none); "latest" (for the indicators in
+    `latest_ids`) is the most recent of the values: by period start, then review time (unreviewed last),
+    then the newer row.
     """
-    sums, newest = {}, {}
-    for row in latest_rows:
-        entry = sums.setdefault(row.indicator_id, {"numerator_sum": None, "denominator_sum": None, "value_sum": None,
-                                                   "value_count": 0, "reporting": 0})
-        entry["reporting"] += 1
-        for field, key in (("numerator", "numerator_sum"), ("denominator", "denominator_sum"), ("value", "value_sum")):
-            figure = getattr(row, field)
-            if figure is not None:
-                entry[key] = figure if entry[key] is None else entry[key] + figure
-        if row.value is not None:
-            entry["value_count"] += 1
-        rank = (row.period_start, row.tie_reviewed_at is not None, row.tie_reviewed_at, row.pk)
-        if row.indicator_id not in newest or rank > newest[row.indicator_id][0]:
-            newest[row.indicator_id] = (rank, row.value)
-    for indicator_id, entry in sums.items():
-        count = entry.pop("value_count")
-        entry["value_avg"] = entry["value_sum"] / count if count else None
-        entry["value_latest"] = newest[indicator_id][1]
+    sums = {}
+    for indicator_id, by_unit in values.items():
+        rows = list(by_unit.values())
+        figures = [row[VALUE] for row in rows if row[VALUE] is not None]
+        value_sum = _sum_of(figures)
+        sums[indicator_id] = {
+            "numerator_sum": _sum_of([row[NUMERATOR] for row in rows if row[NUMERATOR] is not None]),
+            "denominator_sum": _sum_of([row[DENOMINATOR] for row in rows if row[DENOMINATOR] is not None]),
+            "value_sum": value_sum, "reporting": len(rows),
+            "value_avg": value_sum / len(figures) if figures else None,
+            "value_latest": max(rows, key=_newest_first)[VALUE] if indicator_id in latest_ids else None,
+        }
     return sums
 
 
-def _value_periods(indicators, latest_rows):
+def _sum_of(figures):
+    """Return the figures added up left to right, or None if there are none."""
+    return functools.reduce(operator.add, figures) if figures else None
+
+
+def _newest_first(row):
+    return (row[START], row[TIE] is not None, row[TIE], row[PK])
+
+
+def _value_periods(indicators, values):
     """Return {indicator code: [period codes]}: the periods of the latest values the figures are drawn from."""
     codes = {indicator.pk: indicator.code for indicator in indicators}
-    found = {}
-    for row in latest_rows:
-        found.setdefault(codes[row.indicator_id], set()).add(row.period)
+    found = {codes[indicator_id]: {row[PERIOD] for row in by_unit.values()} for indicator_id, by_unit in values.items()}
     return {code: sorted(periods) for code, periods in sorted(found.items())}
 
 

@@ -55,6 +55,14 @@ class WorkingCalendar:
         return sum(self.is_working_day(first + timedelta(days=n)) for n in range(1, days + 1))
 
 
+def load_holiday_rules():
+    """Import the holiday package's rules now (its first use imports every country's: a tenth of a second).
+
+    Worker processes call it when they start, so that their first report does not pay for it.
+    """
+    holidays.country_holidays("VN")
+
+
 def calendar_for(*years):
     """Return a WorkingCalendar covering the given years and the next (deadlines cross new year)."""
     return WorkingCalendar(min(years), max(years) + 1)

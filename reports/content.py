@@ -16,7 +16,7 @@ from departments.models import Unit
 from departments.policy import Actor
 from indicators.periods import parse_period
 from indicators.scoring import Status
-from indicators.selectors import completeness, period_rules, progress
+from indicators.selectors import behind_by, completeness, period_rules, progress
 from procedures.models import STAT_COUNTERS, Component766, LevelScheme
 from procedures.selectors import coverage, decision766_estimates, procedure_stats, with_official_scores, with_rates
 
@@ -44,10 +44,16 @@ def column(key, title, kind="text"):
 
 def build_content(*, period, unit=None):
     """Return the report content for a period (a string like "2023") and an optional unit scope."""
+    return content_and_progress(period=period, unit=unit)[0]
+
+
+def content_and_progress(*, period, unit=None):
+    """Return (the report content, the `progress` it was drawn from): the dashboard reads both, once."""
     parsed = parse_period(period)
     actor = Actor.for_system()
     scope_units = Unit.objects.filter(path__startswith=unit.path) if unit else None
-    progress_result = progress(period=period, unit=unit)
+    # A province's unit rows only feed its gaps: score just the ones shown, not every indicator × unit.
+    progress_result = progress(period=period, unit=unit, largest_gaps=None if unit else GAP_LIMIT)
     completeness_result = completeness(period=period, units=scope_units)
     stats = procedure_stats(actor=actor, period=parsed, unit=unit, group_by="unit")
     totals = _totals(stats)  # the units' rows add up to the scope: no second pass over cells and dossiers
@@ -68,7 +74,7 @@ def build_content(*, period, unit=None):
         _ranking_section(estimates, stats),
         _gaps_section(progress_result["rows"], completeness_result, parsed, rules),
     ]
-    return {
+    content = {
         "kind": "compliance", "period": parsed.code,
         "title": _("Báo cáo tình hình thực hiện chuyển đổi số"),
         "scope": {"code": unit.code if unit else None, "name": unit.name if unit else _("Toàn tỉnh")},
@@ -78,6 +84,7 @@ def build_content(*, period, unit=None):
         "chart": _chart(indicator_rows),
         "summary": _summary(indicator_rows, completeness_result, totals, coverage(on=parsed.end, scheme=scheme)[0]),
     }
+    return content, progress_result
 
 
 def _totals(stats):
@@ -254,7 +261,7 @@ def _ranking_section(estimates, stats):
 def _gaps_section(unit_rows, completeness_result, parsed, rules):
     # Rank first, then describe only the GAP_LIMIT shown: a province has tens of thousands of unit rows.
     behind = heapq.nsmallest(GAP_LIMIT, (row for row in unit_rows if row["status"] == Status.OFF_TRACK),
-                             key=lambda row: (-Decimal((row["target"] or 0) - (row["value"] or 0)), row["unit"].code))
+                             key=lambda row: behind_by(row["target"], row["value"], row["unit"]))
     behind_kind = _("Chậm so với lộ trình")
     # `indicator` carries the code for readers (the dashboard links it); the columns stay what people read.
     gaps = [{"kind": behind_kind, "unit": row["unit"].code, "name": row["unit"].name,

@@ -26,7 +26,7 @@ from indicators.workspace import period_label
 from procedures.models import STAT_COUNTERS, DossierMonthStat
 from procedures.selectors import stats_visible_to, with_rates
 
-from .content import build_content
+from .content import content_and_progress
 
 STATUS_ORDER = [Status.ACHIEVED, Status.ON_TRACK, Status.OFF_TRACK, Status.NO_DATA, Status.NO_TARGET]
 INDICATOR_ROWS_SHOWN = 200
@@ -152,12 +152,13 @@ def dashboard_data(*, period, unit=None):
     The caller has checked that the actor may see `unit` (None: the province).
     """
     parsed = parse_period(period)
-    content = build_content(period=parsed.code, unit=unit)
+    content, progress_result = content_and_progress(period=parsed.code, unit=unit)
     sections = {section["key"]: section for section in content["sections"]}
     indicators = _indicators_by_code(sections["indicators"]["rows"])
     units = _units_by_code(sections)
-    # A unit's row names its value's period; the province's roll-up may draw on several: ask which.
-    periods = value_periods(period=parsed.code) if unit is None else None
+    # A unit's row names its value's period; the province's roll-up may draw on several: the same latest
+    # values the content read say which (what `value_periods` would read again).
+    periods = progress_result["value_periods"] if unit is None else None
     indicator_rows = _indicator_rows(sections["indicators"]["rows"], indicators, units, parsed, periods)
     return {
         "period_rules": period_rules_shown(content["period_rules"]),

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from indicators.selectors import last_finished_period
+from regimes.workdays import load_holiday_rules
 
 from .rendering.pdf import prepare_pdf
 from .services import report_fail, report_generate, report_request
@@ -15,8 +16,9 @@ TRANSIENT = (OperationalError, InterfaceError)
 
 @worker_process_init.connect(dispatch_uid="reports_prepare_pdf")
 def prepare_worker_process(**kwargs):
-    """Read the PDF fonts when a worker process starts, not inside its first report."""
+    """Read the PDF fonts and the holiday rules when a worker process starts, not inside its first report."""
     prepare_pdf()
+    load_holiday_rules()
 
 
 @shared_task(bind=True, name="reports.generate_report", acks_late=True, reject_on_worker_lost=True, max_retries=3)

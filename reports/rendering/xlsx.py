@@ -100,11 +100,13 @@ def _sheet_names(sections, *, taken):
 
 
 def _xlsx_cell(sheet, value, *, bold=False, size=None, fill=None, number_format=None, wrap=False):
-    cell = WriteOnlyCell(sheet, value=value)
+    cell = WriteOnlyCell(sheet)
     if isinstance(value, str):
-        cell.value = safe_cell(ILLEGAL_CHARACTERS_RE.sub("", value))
+        cell.value = _xlsx_text(value)
         # openpyxl turns any text starting with "=" into a formula; report text is never one.
         cell.data_type = "s"
+    else:
+        cell.value = value
     if bold or size:
         cell.font = Font(bold=bold, size=size)
     if fill:
@@ -114,6 +116,24 @@ def _xlsx_cell(sheet, value, *, bold=False, size=None, fill=None, number_format=
     if wrap:
         cell.alignment = Alignment(wrap_text=True, vertical="center")
     return cell
+
+
+def _xlsx_text(text):
+    return safe_cell(ILLEGAL_CHARACTERS_RE.sub("", text))
+
+
+def _body_cell(sheet, value, number_format):
+    """Return what a table cell appends: its text or nothing as a plain value, a number as a formatted cell.
+
+    openpyxl writes plain values through one cell it reuses, where a cell of our own costs an object and an
+    exception each (a province report has about 8,000). Text after `safe_cell` never starts with "=", so
+    openpyxl keeps it text, as `_xlsx_cell` does.
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return _xlsx_text(value)
+    return _xlsx_cell(sheet, value, number_format=number_format)
 
 
 def _xlsx_value(value, kind):
@@ -179,7 +199,7 @@ def _write_section_sheet(sheet, section):
     sheet.append([_xlsx_cell(sheet, title, bold=True, fill=XLSX_HEADER_FILL, wrap=True) for _k, title, _t in columns])
     formats_by_column = [XLSX_FORMATS.get(kind) for _key, _title, kind in columns]
     for row in values:
-        sheet.append([_xlsx_cell(sheet, value, number_format=number_format if isinstance(value, int | float) else None)
+        sheet.append([_body_cell(sheet, value, number_format)
                       for value, number_format in zip(row, formats_by_column, strict=True)])
     if section.get("note"):
         sheet.append([])

@@ -6,8 +6,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from departments.policy import Actor
-from indicators.models import AuditChannel, IndicatorValue, ValueState
-from indicators.selectors import completeness, progress, staff_tasks, values_visible_to
+from indicators.models import AuditChannel, Indicator, IndicatorValue, ValueState
+from indicators.selectors import behind_by, completeness, progress, staff_tasks, values_visible_to
 from indicators.services import value_approve, value_create, value_return, value_submit
 from tests.factories import IndicatorFactory, TargetFactory, UnitFactory
 
@@ -74,6 +74,58 @@ def test_progress_query_count_does_not_grow_with_units(cast):
                                       period_end=date(2023, 12, 31), due_date=date(2024, 1, 15), value=n,
                                       state=ValueState.APPROVED, is_computed=True)
     # indicators, units, latest values, targets; the province roll-up is added up from the latest values read
+    assert measure() == small == 4
+
+
+def approved_row(indicator, unit, value):
+    return IndicatorValue.objects.create(indicator=indicator, unit=unit, period="2023", period_start=date(2023, 1, 1),
+                                         period_end=date(2023, 12, 31), due_date=date(2024, 1, 15), value=value,
+                                         state=ValueState.APPROVED, is_computed=True)
+
+
+def off_track_units(cast, count):
+    """Three indicators over `count` new departments: a shared line, a unit's own target, lower is better."""
+    line = IndicatorFactory(code="LINE", baseline_year=2021, baseline_value=40)
+    TargetFactory(indicator=line, year=2025, value=80)  # expects 60 in 2023
+    own = IndicatorFactory(code="OWN")
+    TargetFactory(indicator=own, year=2025, value=70)
+    lower = IndicatorFactory(code="LOWER", direction="lower", value_type="count", scoring_rule="normalised")
+    TargetFactory(indicator=lower, year=2023, value=5)
+    for n in range(count):
+        unit = UnitFactory(parent=cast.province)
+        if n % 3 == 0:
+            TargetFactory(indicator=own, unit=unit, year=2024, value=90)  # the unit's own, nearer year
+        approved_row(line, unit, 30 + (n * 7) % 40)
+        approved_row(own, unit, 40 + (n * 5) % 40)
+        approved_row(lower, unit, (n * 3) % 9)
+    approved_row(own, UnitFactory(parent=cast.province), 50)  # a tie with another unit's gap
+
+
+def test_largest_gaps_are_the_unit_rows_furthest_behind_of_all(cast):
+    off_track_units(cast, 12)
+    every = progress(period="2023")["rows"]
+    behind = [row for row in every if row["status"] == "off_track"]
+    assert len(behind) > 5
+    expected = sorted(behind, key=lambda row: behind_by(row["target"], row["value"], row["unit"]))[:5]
+    result = progress(period="2023", largest_gaps=5)
+    assert result["rows"] == expected  # whole rows: points, target, status, value period
+    assert result["province"] == progress(period="2023", unit_rows=False)["province"]
+
+
+def test_largest_gaps_query_count_does_not_grow_with_units(cast):
+    def measure():
+        with CaptureQueriesContext(connection) as captured:
+            progress(period="2023", largest_gaps=10)
+        return len(captured)
+
+    off_track_units(cast, 3)
+    small = measure()
+    indicators = list(Indicator.objects.filter(code__in=["LINE", "OWN", "LOWER"]))
+    for _n in range(15):
+        unit = UnitFactory(parent=cast.province)
+        for indicator in indicators:
+            approved_row(indicator, unit, 1)
+    # indicators, units, latest values, targets (the rows off track are scored from those, in Python)
     assert measure() == small == 4
 
 
