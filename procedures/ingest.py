@@ -295,10 +295,10 @@ def _digest(supplements, steps):
 
 
 def _hash(supplements, steps):
-    def plain(value):  # moments are in UTC already (_moment): the same text as before they were
-        return value.isoformat() if isinstance(value, datetime) else value
-
-    payload = [[[plain(v) for v in item] for item in supplements], [[plain(v) for v in item] for item in steps]]
+    # Moments are in UTC already (_moment): the same text as when they were converted here. Inline, not a
+    # function per value: the national shape hashes about ten values a dossier.
+    payload = [[[v.isoformat() if isinstance(v, datetime) else v for v in item] for item in children]
+               for children in (supplements, steps)]
     return hashlib.sha256(json.dumps(payload, separators=(",", ":")).encode()).hexdigest()
 
 
