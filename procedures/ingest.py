@@ -124,11 +124,12 @@ def _moment(raw, name, zone, *, required):
     try:
         moment = datetime.fromisoformat(text)
         moment = moment.replace(tzinfo=zone) if moment.tzinfo is None else moment
-        moment.astimezone(UTC)  # the database keeps UTC: a moment that has none (year 0 or 10000) is invalid
+        # The database keeps UTC: a moment that has none (year 0 or 10000) is invalid. Kept in UTC from here,
+        # so the comparisons, the status moment and the digest convert nothing again (the same instants).
+        return moment.astimezone(UTC)
     except (ValueError, OverflowError):
         raise RowError(name, _("Ngày giờ không hợp lệ: dùng ISO 8601, ví dụ 2023-08-15T09:30:00+07:00, "
                                "hoặc yyyyMMddHHmmss.")) from None
-    return moment
 
 
 def _flag(raw, name):
@@ -146,7 +147,9 @@ def _clean(row, procedures, units, scope_ids, zone):
     """Return (code, stored values, children) of the row, or raise RowError naming the first bad field."""
     if not isinstance(row, dict):
         raise RowError(None, _("Mỗi hồ sơ phải là một đối tượng JSON."))
-    with_nul = next((name for name in PUSHED if "\x00" in str(row.get(name) or "")), None)
+    # Only strings can hold a NUL: str() of a list (supplements, steps, fees) shows it escaped, so formatting
+    # one here found nothing and cost more than the rest of the row's checks (their items are checked below).
+    with_nul = next((name for name in PUSHED if isinstance(value := row.get(name), str) and "\x00" in value), None)
     if with_nul:  # PostgreSQL text cannot hold it
         raise RowError(with_nul, _("Giá trị không được chứa ký tự rỗng (NUL)."))
     code = str(row.get("code") or "").strip()
@@ -281,7 +284,7 @@ def _latest(moments, supplements, steps):
     """Return the latest moment the source tells about the dossier (due dates are promises, not events)."""
     told = [moment for name, moment in moments.items() if name != "due_at"]
     told += [s[0] for s in supplements] + [s[1] for s in supplements] + [step[1] for step in steps]
-    told = [moment.astimezone(UTC) for moment in told if moment is not None]
+    told = [moment for moment in told if moment is not None]  # all in UTC (_moment)
     return max(told) if told else None
 
 
@@ -292,10 +295,10 @@ def _digest(supplements, steps):
 
 
 def _hash(supplements, steps):
-    def plain(value):
-        return value.astimezone(UTC).isoformat() if isinstance(value, datetime) else value
-
-    payload = [[[plain(v) for v in item] for item in supplements], [[plain(v) for v in item] for item in steps]]
+    # Moments are in UTC already (_moment): the same text as when they were converted here. Inline, not a
+    # function per value: the national shape hashes about ten values a dossier.
+    payload = [[[v.isoformat() if isinstance(v, datetime) else v for v in item] for item in children]
+               for children in (supplements, steps)]
     return hashlib.sha256(json.dumps(payload, separators=(",", ":")).encode()).hexdigest()
 
 
@@ -355,12 +358,13 @@ def dossiers_import(*, rows, source, actor, channel, dry_run=False, partial=Fals
 
 
 def _years_touched(rows):
-    years = set()
+    """The local years the rows count in (moments are kept in UTC; statistics count local days)."""
+    zone, years = _local_zone(), set()
     for _code, values in rows:
         if values.received_at is not None:
-            years.add(values.received_at.year)
+            years.add(values.received_at.astimezone(zone).year)
         if values.completed_at is not None:
-            years.add(values.completed_at.year)
+            years.add(values.completed_at.astimezone(zone).year)
     return years
 
 

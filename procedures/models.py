@@ -291,7 +291,6 @@ class Dossier(models.Model):
         indexes = [
             # With the id, a unit's newest dossiers are read in the list's order (received_at, id), no sort.
             models.Index(fields=["unit", "received_at", "id"], name="dossier_unit_received"),
-            models.Index(fields=["outcome", "due_at"], name="dossier_pending_due"),
             models.Index(fields=["last_import"], name="dossier_last_import"),
             models.Index(fields=["receiving_unit", "received_at", "id"], name="dossier_receiving_received"),
             # Overdue counts read only this index (index-only scan), which holds the open dossiers alone
