@@ -187,6 +187,8 @@ def api_key_revoke(*, api_key):
 def api_key_record_use(*, api_key):
     """Record that the key was used now, writing at most once per LAST_USED_RESOLUTION."""
     now = timezone.now()
+    if api_key.last_used_at is not None and api_key.last_used_at >= now - LAST_USED_RESOLUTION:
+        return  # the row just read is recent enough: no UPDATE round trip on every request
     ApiKey.objects.filter(pk=api_key.pk).filter(
         Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_RESOLUTION)
     ).update(last_used_at=now)

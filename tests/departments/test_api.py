@@ -2,6 +2,8 @@ from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -126,6 +128,23 @@ def test_key_is_stored_hashed_and_use_is_recorded(cast):
     key_client(cast.system_secret).get("/api/v1/me/")
     stored.refresh_from_db()
     assert stored.last_used_at is not None
+
+
+def test_recent_key_use_writes_nothing_again(cast):
+    client = key_client(cast.system_secret)
+    client.get("/api/v1/me/")  # first use: records last_used_at
+    stored = ApiKey.objects.get(pk=cast.system_key.pk)
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/api/v1/me/")
+    assert not [q for q in queries.captured_queries if q["sql"].startswith("UPDATE")]
+    assert ApiKey.objects.get(pk=cast.system_key.pk).last_used_at == stored.last_used_at
+
+
+def test_stale_key_use_is_recorded_again(cast):
+    stale = timezone.now() - timedelta(minutes=5)
+    ApiKey.objects.filter(pk=cast.system_key.pk).update(last_used_at=stale)
+    key_client(cast.system_secret).get("/api/v1/me/")
+    assert ApiKey.objects.get(pk=cast.system_key.pk).last_used_at > stale
 
 
 def test_key_without_the_resource_scope_is_forbidden(cast):
