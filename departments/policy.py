@@ -97,7 +97,7 @@ class Actor:
             return None
         if self.role not in (Role.STAFF, Role.EXTERNAL_SYSTEM):
             return frozenset()
-        return frozenset(Unit.objects.subtrees_of(self.home_units).values_list("pk", flat=True))
+        return frozenset(Unit.objects.subtrees_of(self.home_units).order_by().values_list("pk", flat=True))
 
 
 def units_visible_to(actor, queryset=None):

@@ -429,7 +429,7 @@ def count_queries(client, path):
     return len(captured), response.json()["count"]
 
 
-@pytest.mark.parametrize("role, expected", [("staff_a", 8), ("reviewer", 6), ("system", 6)])
+@pytest.mark.parametrize("role, expected", [("staff_a", 7), ("reviewer", 6), ("system", 5)])
 def test_list_is_a_fixed_number_of_queries(cast, client_as, role, expected):
     client = client_as(role)
     for _ in range(2):
@@ -440,7 +440,7 @@ def test_list_is_a_fixed_number_of_queries(cast, client_as, role, expected):
         stored_report(cast.unit_a, requested_by_key=cast.system_key, requested_by=cast.system_key.service_account)
     large, large_count = count_queries(client, REPORTS)
     assert (small_count, large_count) == (2, 12)
-    # People: session, user, groups (role); staff also their home units' paths and their subtree's ids (scope).
-    # Keys: the key with its account, the key's units' paths, the subtree's ids.
+    # People: session, user, groups (role); staff also the ids of their home units' subtree (scope).
+    # Keys: the key with its account, the ids of its units' subtree.
     # Then for all: the count, the page (report + unit, requesting user and key), the page's files.
     assert large == small == expected
