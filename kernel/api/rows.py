@@ -19,7 +19,8 @@ from rest_framework.relations import PKOnlyObject
 
 
 class FastRowsMixin:
-    """Put before the serializer class: `class XSerializer(FastRowsMixin, serializers.ModelSerializer)`."""
+    # Put before the serializer class: `class XSerializer(FastRowsMixin, serializers.ModelSerializer)`.
+    # No docstring: the OpenAPI schema would show it as the description of every serializer using this.
 
     def to_representation(self, instance):
         row = {}
