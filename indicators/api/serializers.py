@@ -124,7 +124,7 @@ class FrameworkSerializer(serializers.ModelSerializer):
                   "pillars"]
 
 
-class IndicatorSerializer(serializers.ModelSerializer):
+class IndicatorSerializer(FastRowsMixin, serializers.ModelSerializer):
     framework = serializers.SlugRelatedField(slug_field="code", read_only=True)
     pillar = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     effective_deadline_days = serializers.IntegerField(
@@ -140,7 +140,7 @@ class IndicatorSerializer(serializers.ModelSerializer):
                   "effective_deadline_days", "baseline_year", "baseline_value", "is_active"]
 
 
-class TargetSerializer(serializers.ModelSerializer):
+class TargetSerializer(FastRowsMixin, serializers.ModelSerializer):
     indicator = serializers.SlugRelatedField(slug_field="code", read_only=True)
     unit = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 

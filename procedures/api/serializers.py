@@ -81,13 +81,13 @@ class LevelsField(serializers.Field):
         return {flag: level in data for level, flag in LEVEL_FLAGS.items()}
 
 
-class ProcedureFieldSerializer(serializers.ModelSerializer):
+class ProcedureFieldSerializer(FastRowsMixin, serializers.ModelSerializer):
     class Meta:
         model = ProcedureField
         fields = ["code", "name"]
 
 
-class ProcedureSerializer(serializers.ModelSerializer):
+class ProcedureSerializer(FastRowsMixin, serializers.ModelSerializer):
     field = ProcedureFieldSerializer(read_only=True)
     levels = LevelsField(read_only=True, help_text=_("Cấp thực hiện: province, district, commune."))
     department = serializers.SlugRelatedField(slug_field="code", read_only=True,
