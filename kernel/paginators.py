@@ -94,6 +94,8 @@ class BoundedCountPaginator(Paginator):
         if counted or whole is None or not hasattr(self.object_list, "query") or self.orphans:
             return self._counted_page(number)
         bottom = (whole - 1) * self.per_page
+        if bottom > self.cap:  # only a count up to the cap comes from a page; and an OFFSET of 10**21 is an error
+            return self._counted_page(number)
         rows = list(self.object_list[bottom: bottom + self.per_page + 1])
         if len(rows) <= self.per_page and (rows or whole == 1) and bottom + len(rows) <= self.cap:
             self.__dict__["count"] = bottom + len(rows)  # nothing follows: this is the count, exactly

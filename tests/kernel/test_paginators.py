@@ -91,3 +91,9 @@ def test_a_page_past_the_end_is_refused_as_before(units):
         BoundedCountPaginator(units, 5).page(3)
     with pytest.raises(PageNotAnInteger):
         BoundedCountPaginator(units, 5).page("x")
+
+
+def test_a_page_far_past_the_end_is_counted_first_and_refused(cast, client_as, units):
+    # Read first, an OFFSET of 10**21 would be a database error; counted first, it is a page past the end.
+    response = client_as("reviewer").get("/api/v1/units/", {"page": "669598161455865004032"})
+    assert response.status_code == 400 and response.json()["errors"][0]["field"] == "page"
