@@ -1,11 +1,12 @@
 """Queries compiled once per database connection, then run with new values: for the few run on every request.
 
-Turning a queryset into SQL costs Django more than PostgreSQL takes to answer a lookup by a unique column
-(about 0.5 ms of Python against 0.2 ms for the API key, with its service account joined), and the API key is
-looked up on every API request. A PreparedQuery builds its queryset once with stand-in values, keeps the SQL
-and the compiler that describes its columns, and on each call sends the same SQL with the real values, then
-builds the rows' instances as iterating the queryset would (the model, its select_related objects, the
-fields' converters). The rows are read afresh on every call: only the SQL text is kept.
+Building and compiling a queryset costs Django more than PostgreSQL takes to answer a lookup by a unique
+column: the API key with its service account joined took 0.8 ms through the ORM, of which the query itself
+0.16 ms (0.23 ms prepared), and the key is looked up on every API request. A PreparedQuery builds its
+queryset once with stand-in values, keeps the SQL and the compiler that describes its columns, and on each
+call sends the same SQL with the real values, then builds the rows' instances as iterating the queryset
+would (the model, its select_related objects, the fields' converters). The rows are read afresh on every
+call: only the SQL text is kept.
 """
 
 import weakref
