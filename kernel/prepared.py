@@ -16,31 +16,37 @@ from django.db.models.query import get_related_populators
 
 
 class PreparedQuery:
-    """`PreparedQuery(build, *stand_ins)`; `build(*values)` returns the queryset; call it with the real values."""
+    """`PreparedQuery(build, *stand_ins)`; `build(*values)` returns the queryset; call it with the real values.
+
+    It answers a list of model instances, or of tuples for a `values_list()` queryset.
+    """
 
     def __init__(self, build, *stand_ins):
         self.build = build
         self.stand_ins = stand_ins
-        self._compiled = weakref.WeakKeyDictionary()  # connection -> (sql, params, slots, compiler)
+        self._compiled = weakref.WeakKeyDictionary()  # connection -> (sql, params, slots, compiler, as tuples?)
 
     def __call__(self, *values, using="default"):
         connection = connections[using]
         compiled = self._compiled.get(connection) or self._compile(connection, using)
-        sql, params, slots, compiler = compiled
+        sql, params, slots, compiler, as_tuples = compiled
         params = [values[slot] if slot is not None else param for param, slot in zip(params, slots, strict=True)]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
+        if as_tuples:  # values_list(): tuples, through the fields' converters
+            return list(compiler.results_iter(results=[rows], tuple_expected=True))
         return list(_instances(compiler, rows, using))
 
     def _compile(self, connection, using):
-        compiler = self.build(*self.stand_ins).query.get_compiler(using=using)
+        query = self.build(*self.stand_ins).query
+        compiler = query.get_compiler(using=using)
         sql, params = compiler.as_sql()
         slots = [self._slot(param) for param in params]
         if sorted(slot for slot in slots if slot is not None) != list(range(len(self.stand_ins))):
             # A stand-in that Django changed on the way (escaped, cast, split) cannot be swapped back safely.
             raise ValueError(f"each stand-in must reach the SQL once, unchanged: {params!r}")
-        compiled = self._compiled[connection] = (sql, list(params), slots, compiler)
+        compiled = self._compiled[connection] = (sql, list(params), slots, compiler, bool(query.values_select))
         return compiled
 
     def _slot(self, param):

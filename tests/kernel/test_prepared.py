@@ -40,3 +40,12 @@ def test_a_stand_in_django_rewrites_is_refused():
     starts = PreparedQuery(lambda code: Unit.objects.filter(code__startswith=code), "A")
     with pytest.raises(ValueError, match="stand-in"):
         starts("A")  # sent as "A%": swapping it back would be a different query
+
+
+def test_a_values_list_query_answers_tuples_as_the_queryset_does():
+    parent = UnitFactory(code="P1")
+    children = [UnitFactory(code=f"P1-{n}", parent=parent) for n in range(2)]
+    below = PreparedQuery(
+        lambda code: Unit.objects.filter(parent__code=code).order_by("code").values_list("pk", "code"), "stand-in")
+    assert below("P1") == list(Unit.objects.filter(parent=parent).order_by("code").values_list("pk", "code"))
+    assert [code for _pk, code in below("P1")] == [unit.code for unit in children]
