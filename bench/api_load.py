@@ -1,7 +1,7 @@
 """Benchmark: requests per second of each API list endpoint under load, beside /healthz in the same run.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/dxportal .venv/bin/python bench/api_load.py \\
-        [--concurrency 1,8,32] [--seconds 5] [--workers 2]
+        [--concurrency 1,8,32] [--seconds 5] [--workers 2] [--cache-url redis://127.0.0.1:6379/1]
 
 It reuses the database bench/pages.py builds (`<DATABASE_URL's name>_bench`; run that first), starts gunicorn
 with --workers sync workers and persistent database connections (as production runs), and for each endpoint
@@ -35,6 +35,8 @@ def parse_args():
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--database", help="name of the bench database (default: <name>_bench)")
     parser.add_argument("--key-file", default="/tmp/dx-bench-pages-var/bench-pages-key")
+    parser.add_argument("--cache-url", default="", help="gunicorn's CACHE_URL, where throttling counts: "
+                        "empty for local memory (each worker its own), redis://... as production runs")
     return parser.parse_args()
 
 
@@ -86,9 +88,11 @@ def main():
     server = Server(url, args.workers)
     server.env["DX_VAR_DIR"] = str(Path(args.key_file).parent)
     server.env.pop("CELERY_BROKER_URL", None)
+    server.env["CACHE_URL"] = args.cache_url
     server.start()
     try:
         print(f"database {name}; gunicorn {args.workers} sync workers, persistent connections; "
+              f"cache {args.cache_url or 'local memory'}; "
               f"{args.seconds:.0f} s per cell; load average {os.getloadavg()[0]:.2f}")
         print(f"{'endpoint':<50} " + " ".join(f"{'c=' + str(n):>22}" for n in levels))
         healthz = {}

@@ -18,10 +18,18 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q
 
 from kernel import lookups  # noqa: F401  (registers __any_of)
+from kernel.prepared import PreparedQuery
 
 from .models import ApiKey, Role, Unit
 
 ROLE_PRECEDENCE = [Role.ADMIN, Role.REVIEWER, Role.STAFF, Role.EXTERNAL_SYSTEM]
+# The ids of the subtree of a key's units, or of a person's units (`Actor.home_units`): asked on every request
+# of a key or a staff member, so compiled once (kernel.prepared); the rows are read afresh each time.
+KEY_SCOPE = PreparedQuery(
+    lambda key: Unit.objects.subtrees_of(Unit.objects.filter(api_keys=key)).order_by().values_list("pk"), "key")
+MEMBER_SCOPE = PreparedQuery(
+    lambda user: Unit.objects.subtrees_of(Unit.objects.filter(memberships__user=user)).order_by().values_list("pk"),
+    -1)
 
 
 def role_of(user):
@@ -97,7 +105,9 @@ class Actor:
             return None
         if self.role not in (Role.STAFF, Role.EXTERNAL_SYSTEM):
             return frozenset()
-        return frozenset(Unit.objects.subtrees_of(self.home_units).values_list("pk", flat=True))
+        if self.api_key is not None:
+            return frozenset(pk for (pk,) in KEY_SCOPE(self.api_key.pk))
+        return frozenset(pk for (pk,) in MEMBER_SCOPE(self.user.pk))
 
 
 def units_visible_to(actor, queryset=None):

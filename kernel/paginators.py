@@ -5,6 +5,10 @@ So the count stops at a cap (`SELECT count(*) FROM (... LIMIT cap + 1)`), which 
 of the index the list is ordered by. Past the cap the count is the planner's estimate for an unfiltered
 table (else the cap), and a page is read as one slice one row longer than the page, which tells whether
 another page follows: pages past the estimate still work, none is cut short by an inexact count.
+
+A page is read first, one row longer than the page: when no row follows it, the rows before it and on it are
+the whole count (a short list, the last page), and no count query is sent. Only a page with more rows after
+it needs the capped count.
 """
 
 from django.core.paginator import EmptyPage, Page, Paginator
@@ -84,11 +88,41 @@ class BoundedCountPaginator(Paginator):
         return whole
 
     def page(self, number):
-        if self.count_exact:
-            return super().page(number)
-        number = self.validate_number(number)
-        bottom = (number - 1) * self.per_page
+        whole = _page_number(number)
+        # Counted already (the admin counts first, and pages a queryset it may edit): the page as it was.
+        counted = "count" in self.__dict__
+        if counted or whole is None or not hasattr(self.object_list, "query") or self.orphans:
+            return self._counted_page(number)
+        bottom = (whole - 1) * self.per_page
+        if bottom > self.cap:  # only a count up to the cap comes from a page; and an OFFSET of 10**21 is an error
+            return self._counted_page(number)
         rows = list(self.object_list[bottom: bottom + self.per_page + 1])
+        if len(rows) <= self.per_page and (rows or whole == 1) and bottom + len(rows) <= self.cap:
+            self.__dict__["count"] = bottom + len(rows)  # nothing follows: this is the count, exactly
+            return self._get_page(rows, whole, self)
+        return self._counted_page(whole, rows)
+
+    def _counted_page(self, number, rows=None):
+        """Return the page the count allows; `rows`, if given, are the page's rows and the one after it."""
+        if self.count_exact:
+            if rows is None:
+                return super().page(number)
+            return self._get_page(rows[: self.per_page], self.validate_number(number), self)
+        number = self.validate_number(number)
+        if rows is None:
+            bottom = (number - 1) * self.per_page
+            rows = list(self.object_list[bottom: bottom + self.per_page + 1])
         if not rows and number > 1:
             raise EmptyPage(self.error_messages["no_results"])
         return OpenEndedPage(rows[: self.per_page], number, self, more=len(rows) > self.per_page)
+
+
+def _page_number(number):
+    """Return `number` as a page number from 1 on if it plainly is one (1, "2"), else None."""
+    if isinstance(number, int) and not isinstance(number, bool):
+        whole = number
+    elif isinstance(number, str) and number.isascii() and number.isdigit():
+        whole = int(number)
+    else:
+        return None
+    return whole if whole >= 1 else None

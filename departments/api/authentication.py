@@ -7,11 +7,16 @@ throttles only after authentication and permissions, so a 401 would otherwise ne
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 
+from kernel.prepared import PreparedQuery
+
 from ..models import ApiKey
 from ..services import api_key_record_use
 from .throttling import AddressRateThrottle
 
 KEYWORD = "Api-Key"
+# Every API request reads its key (afresh: a revoked key fails on the next request); only the SQL is kept.
+KEY_BY_PREFIX = PreparedQuery(
+    lambda prefix: ApiKey.objects.select_related("service_account").filter(prefix=prefix), "prefix-stand-in")
 
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):
@@ -33,7 +38,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
 
     def _usable_key(self, secret):
         prefix = secret.partition(".")[0]
-        api_key = ApiKey.objects.select_related("service_account").filter(prefix=prefix).first()
+        api_key = next(iter(KEY_BY_PREFIX(prefix)), None)  # the prefix is unique: one row or none
         if api_key is None or not api_key.is_valid(secret):
             raise exceptions.AuthenticationFailed(_("Khóa API không hợp lệ."), code="api_key_invalid")
         if api_key.revoked:

@@ -2,11 +2,12 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from kernel.api.fields import ChoiceLabelField
+from kernel.api.rows import FastRowsMixin
 
 from ..models import ApiKey, Role, Unit
 
 
-class UnitSerializer(serializers.ModelSerializer):
+class UnitSerializer(FastRowsMixin, serializers.ModelSerializer):
     parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     successor = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     kind_label = ChoiceLabelField("kind")

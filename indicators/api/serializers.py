@@ -14,6 +14,7 @@ from departments.models import Unit
 from departments.policy import Actor, can_see_review_trail, units_visible_to
 from kernel.api import serializers as base
 from kernel.api.fields import ChoiceLabelField
+from kernel.api.rows import FastRowsMixin
 from kernel.api.serializers import ApiConflictSerializer, ApiErrorItemSerializer, ApiErrorSerializer  # noqa: F401
 from kernel.errors import NotFoundInScope
 
@@ -123,7 +124,7 @@ class FrameworkSerializer(serializers.ModelSerializer):
                   "pillars"]
 
 
-class IndicatorSerializer(serializers.ModelSerializer):
+class IndicatorSerializer(FastRowsMixin, serializers.ModelSerializer):
     framework = serializers.SlugRelatedField(slug_field="code", read_only=True)
     pillar = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     effective_deadline_days = serializers.IntegerField(
@@ -139,7 +140,7 @@ class IndicatorSerializer(serializers.ModelSerializer):
                   "effective_deadline_days", "baseline_year", "baseline_value", "is_active"]
 
 
-class TargetSerializer(serializers.ModelSerializer):
+class TargetSerializer(FastRowsMixin, serializers.ModelSerializer):
     indicator = serializers.SlugRelatedField(slug_field="code", read_only=True)
     unit = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
@@ -162,7 +163,7 @@ class TargetWriteSerializer(serializers.Serializer):
 # --- values ---------------------------------------------------------------------------------------
 
 
-class EvidenceSerializer(serializers.ModelSerializer):
+class EvidenceSerializer(FastRowsMixin, serializers.ModelSerializer):
     name = serializers.CharField(source="original_name", read_only=True)
     uploaded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     download_url = serializers.SerializerMethodField()
@@ -176,7 +177,7 @@ class EvidenceSerializer(serializers.ModelSerializer):
                        request=self.context.get("request"))
 
 
-class IndicatorValueSerializer(serializers.ModelSerializer):
+class IndicatorValueSerializer(FastRowsMixin, serializers.ModelSerializer):
     indicator = serializers.SlugRelatedField(slug_field="code", read_only=True)
     indicator_name = serializers.CharField(source="indicator.name", read_only=True)
     unit = serializers.SlugRelatedField(slug_field="code", read_only=True)

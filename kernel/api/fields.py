@@ -15,4 +15,13 @@ class ChoiceLabelField(serializers.CharField):
         super().__init__(source="*", read_only=True, **kwargs)
 
     def to_representation(self, instance):
+        cached = self.__dict__.get("_labels")
+        if cached is None:
+            # Once per serializer (one request, one language): Django's display builds this dict for every row.
+            field = instance._meta.get_field(self.choice_field)
+            cached = self.__dict__["_labels"] = field.attname, {value: str(label) for value, label in field.flatchoices}
+        attname, labels = cached
+        value = getattr(instance, attname)
+        if value in labels:
+            return labels[value]
         return str(instance._get_FIELD_display(instance._meta.get_field(self.choice_field)))

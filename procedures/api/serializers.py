@@ -16,6 +16,7 @@ from departments.models import Unit
 from departments.policy import Actor, units_visible_to
 from indicators.periods import Period, PeriodError, parse_period, regime_period
 from kernel.api import serializers as base
+from kernel.api.rows import FastRowsMixin
 from kernel.api.serializers import ApiErrorSerializer
 from kernel.errors import NotFoundInScope
 from regimes.periods import EARLIEST_YEAR, LATEST_YEAR
@@ -80,13 +81,13 @@ class LevelsField(serializers.Field):
         return {flag: level in data for level, flag in LEVEL_FLAGS.items()}
 
 
-class ProcedureFieldSerializer(serializers.ModelSerializer):
+class ProcedureFieldSerializer(FastRowsMixin, serializers.ModelSerializer):
     class Meta:
         model = ProcedureField
         fields = ["code", "name"]
 
 
-class ProcedureSerializer(serializers.ModelSerializer):
+class ProcedureSerializer(FastRowsMixin, serializers.ModelSerializer):
     field = ProcedureFieldSerializer(read_only=True)
     levels = LevelsField(read_only=True, help_text=_("Cấp thực hiện: province, district, commune."))
     department = serializers.SlugRelatedField(slug_field="code", read_only=True,
@@ -200,7 +201,7 @@ class CoverageSerializer(serializers.Serializer):
 # --- dossiers -------------------------------------------------------------------------------------
 
 
-class DossierSerializer(serializers.ModelSerializer):
+class DossierSerializer(FastRowsMixin, serializers.ModelSerializer):
     procedure = serializers.SlugRelatedField(slug_field="code", read_only=True)
     unit = serializers.SlugRelatedField(slug_field="code", read_only=True)
     receiving_unit = serializers.SlugRelatedField(slug_field="code", read_only=True)

@@ -9,6 +9,7 @@ from departments.api.base import UNKNOWN_UNIT, CodeRelatedField
 from departments.models import Unit
 from departments.policy import units_visible_to
 from kernel.api.fields import ChoiceLabelField
+from kernel.api.rows import FastRowsMixin
 from kernel.api.serializers import ApiErrorSerializer
 
 from ..models import FileFormat, Report, ReportKind
@@ -82,7 +83,7 @@ class SummaryField(serializers.JSONField):
     pass
 
 
-class ReportSerializer(serializers.ModelSerializer):
+class ReportSerializer(FastRowsMixin, serializers.ModelSerializer):
     kind_label = ChoiceLabelField("kind")
     unit = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     scope = serializers.CharField(source="scope_label", read_only=True,

@@ -169,3 +169,11 @@ def test_each_key_is_throttled_on_its_own(cast, settings):
     assert statuses == [200, 200, 429]
     assert key_client(other_secret).get("/api/v1/me/").status_code == 200
     cache.clear()
+
+
+def test_a_key_revoked_between_two_requests_fails_on_the_second(cast):
+    client = key_client(cast.system_secret)
+    assert client.get("/api/v1/me/").status_code == 200
+    api_key_revoke(api_key=ApiKey.objects.get(pk=cast.system_key.pk))
+    response = client.get("/api/v1/me/")
+    assert response.status_code == 401 and response.json()["code"] == "api_key_revoked"

@@ -35,9 +35,9 @@ from django.utils.crypto import get_random_string
 from drf_spectacular.validation import validate_schema
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
-from rest_framework.throttling import SimpleRateThrottle
 from schemathesis.specs.openapi.checks import ignored_auth, negative_data_rejection, positive_data_acceptance
 
+from departments.api.throttling import LiveRateThrottle
 from dxportal.celery import app as celery_app
 from dxportal.wsgi import application
 
@@ -87,7 +87,7 @@ def server_errors():
 
 def _forget_throttle_history(*users, api_key=None):
     """Start from an empty rate-limit window: the cache (Redis) outlives test runs, and pks repeat."""
-    fmt = SimpleRateThrottle.cache_format
+    fmt = LiveRateThrottle.cache_format
     keys = [fmt % {"scope": "user", "ident": user.pk} for user in users]
     if api_key is not None:
         keys.append(fmt % {"scope": "api_key", "ident": api_key.pk})

@@ -91,3 +91,58 @@ def test_people_are_limited_per_person(cast, rates):
     bob.force_login(UserFactory(username="bob"), backend=PASSWORD_BACKEND)
     assert statuses(alice, 3) == [200, 200, 429]
     assert statuses(bob, 2) == [200, 200]  # same address, another person
+
+
+def test_a_throttled_key_answer_says_when_the_window_frees_a_request(cast, rates):
+    rates(api_key="2/min")
+    client = key_client(cast.system_secret)
+    assert statuses(client, 2) == [200, 200]
+    response = client.get(ME)
+    # DRF's wait: the window's length less the age of its oldest request, rounded up to whole seconds.
+    assert response.status_code == 429 and response["Retry-After"] == "60"
+    assert response.json()["code"] == "throttled"
+
+
+def test_concurrent_requests_never_pass_more_than_the_limit(rates):
+    """The window is checked and written in one atomic step: racing requests cannot both take the last place."""
+    import sys
+    import threading
+
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+    from rest_framework.test import APIRequestFactory
+
+    from departments.api.throttling import AddressRateThrottle
+
+    if not isinstance(caches["default"], RedisCache):
+        pytest.skip("the atomic window is Redis's; local memory keeps DRF's list")
+    rates(anon="20/min")
+    allowed, lock = [], threading.Lock()
+
+    def hammer():
+        mine = [AddressRateThrottle().allow_request(APIRequestFactory().get(ME, REMOTE_ADDR="10.9.9.9"), None)
+                for _ in range(10)]
+        with lock:
+            allowed.extend(mine)
+
+    threads = [threading.Thread(target=hammer) for _ in range(8)]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads often, as requests in separate processes would interleave
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert allowed.count(True) == 20 and len(allowed) == 80
+
+
+def test_the_window_lives_under_the_cache_key_so_deleting_it_frees_the_address(cast, rates):
+    from departments.api.throttling import AddressRateThrottle
+
+    rates(anon="1/min")
+    client = APIClient(REMOTE_ADDR="10.0.0.7")
+    assert statuses(client, 2) == [401, 429]
+    cache.delete(AddressRateThrottle.cache_format % {"scope": "anon", "ident": "10.0.0.7"})
+    assert client.get(ME).status_code == 401

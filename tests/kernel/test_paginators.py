@@ -57,3 +57,43 @@ def test_api_list_past_the_cap_says_its_count_is_not_exact_and_pages_on(cast, cl
 def test_api_list_under_the_cap_counts_exactly(cast, client_as, units):
     body = client_as("reviewer").get("/api/v1/units/").json()
     assert body["count_exact"] is True and body["count"] == Unit.objects.count()
+
+
+def test_a_page_with_nothing_after_it_is_its_own_count_without_a_count_query(units, django_assert_num_queries):
+    with django_assert_num_queries(1):  # the page, one row longer than asked: none follows
+        paginator = BoundedCountPaginator(units, 5)
+        page = paginator.page("2")
+        assert (paginator.count, paginator.count_exact, [u.code for u in page]) == (7, True, ["Z05", "Z06"])
+    with django_assert_num_queries(1):
+        empty = BoundedCountPaginator(units.filter(code="none"), 5)
+        assert (len(empty.page(1)), empty.count, empty.page(1).has_next()) == (0, 0, False)
+
+
+def test_a_page_with_rows_after_it_also_counts_and_pages_as_django_does(units, django_assert_num_queries):
+    from django.core.paginator import Paginator
+
+    for number in (1, 2, 3):
+        with django_assert_num_queries(2 if number < 3 else 1):  # the page (+1 row), then the capped count
+            ours = BoundedCountPaginator(units, 3)
+            page = ours.page(number)
+            facts = (ours.count, ours.num_pages, [u.code for u in page], page.has_next(), page.has_previous(),
+                     page.start_index(), page.end_index())
+        django = Paginator(units, 3)
+        theirs = django.page(number)
+        assert facts == (django.count, django.num_pages, [u.code for u in theirs], theirs.has_next(),
+                         theirs.has_previous(), theirs.start_index(), theirs.end_index())
+
+
+def test_a_page_past_the_end_is_refused_as_before(units):
+    from django.core.paginator import PageNotAnInteger
+
+    with pytest.raises(paginators.EmptyPage):
+        BoundedCountPaginator(units, 5).page(3)
+    with pytest.raises(PageNotAnInteger):
+        BoundedCountPaginator(units, 5).page("x")
+
+
+def test_a_page_far_past_the_end_is_counted_first_and_refused(cast, client_as, units):
+    # Read first, an OFFSET of 10**21 would be a database error; counted first, it is a page past the end.
+    response = client_as("reviewer").get("/api/v1/units/", {"page": "669598161455865004032"})
+    assert response.status_code == 400 and response.json()["errors"][0]["field"] == "page"
