@@ -13,6 +13,7 @@ before and after the change alike; a row that would touch another unit's dossier
 row naming an unknown unit, so the answer never tells what exists outside the key's scope.
 """
 
+import functools
 import hashlib
 import json
 import re
@@ -118,18 +119,27 @@ def _moment(raw, name, zone, *, required):
         if required:
             raise RowError(name, _("Trường này là bắt buộc."))
         return None
-    text = str(raw).strip()
-    if COMPACT_MOMENT.match(text):
-        text = f"{text[:8]}T{text[8:]}"
     try:
-        moment = datetime.fromisoformat(text)
-        moment = moment.replace(tzinfo=zone) if moment.tzinfo is None else moment
-        # The database keeps UTC: a moment that has none (year 0 or 10000) is invalid. Kept in UTC from here,
-        # so the comparisons, the status moment and the digest convert nothing again (the same instants).
-        return moment.astimezone(UTC)
+        return _utc(str(raw).strip(), zone)
     except (ValueError, OverflowError):
         raise RowError(name, _("Ngày giờ không hợp lệ: dùng ISO 8601, ví dụ 2023-08-15T09:30:00+07:00, "
                                "hoặc yyyyMMddHHmmss.")) from None
+
+
+@functools.lru_cache(maxsize=4096)
+def _utc(text, zone):
+    """Return the moment `text` names, in UTC; raise ValueError or OverflowError if it names none.
+
+    Cached (bounded; datetimes are immutable): a national row sends each of its dates about twice, its steps
+    repeating the dossier's reception and due dates, and parsing and converting is most of a date's cost.
+    """
+    if COMPACT_MOMENT.match(text):
+        text = f"{text[:8]}T{text[8:]}"
+    moment = datetime.fromisoformat(text)
+    moment = moment.replace(tzinfo=zone) if moment.tzinfo is None else moment
+    # The database keeps UTC: a moment that has none (year 0 or 10000) is invalid. Kept in UTC from here,
+    # so the comparisons, the status moment and the digest convert nothing again (the same instants).
+    return moment.astimezone(UTC)
 
 
 def _flag(raw, name):
@@ -149,7 +159,9 @@ def _clean(row, procedures, units, scope_ids, zone):
         raise RowError(None, _("Mỗi hồ sơ phải là một đối tượng JSON."))
     # Only strings can hold a NUL: str() of a list (supplements, steps, fees) shows it escaped, so formatting
     # one here found nothing and cost more than the rest of the row's checks (their items are checked below).
-    with_nul = next((name for name in PUSHED if isinstance(value := row.get(name), str) and "\x00" in value), None)
+    # Nearly no row holds one: look for the field that does (the first in PUSHED order) only when one does.
+    with_nul = any(isinstance(value, str) and "\x00" in value for value in row.values()) and next(
+        (name for name in PUSHED if isinstance(value := row.get(name), str) and "\x00" in value), None)
     if with_nul:  # PostgreSQL text cannot hold it
         raise RowError(with_nul, _("Giá trị không được chứa ký tự rỗng (NUL)."))
     code = str(row.get("code") or "").strip()
