@@ -13,10 +13,11 @@ before and after the change alike; a row that would touch another unit's dossier
 row naming an unknown unit, so the answer never tells what exists outside the key's scope.
 """
 
-import functools
+import gc
 import hashlib
 import json
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -119,27 +120,18 @@ def _moment(raw, name, zone, *, required):
         if required:
             raise RowError(name, _("Trường này là bắt buộc."))
         return None
+    text = str(raw).strip()
+    if COMPACT_MOMENT.match(text):
+        text = f"{text[:8]}T{text[8:]}"
     try:
-        return _utc(str(raw).strip(), zone)
+        moment = datetime.fromisoformat(text)
+        moment = moment.replace(tzinfo=zone) if moment.tzinfo is None else moment
+        # The database keeps UTC: a moment that has none (year 0 or 10000) is invalid. Kept in UTC from here,
+        # so the comparisons, the status moment and the digest convert nothing again (the same instants).
+        return moment.astimezone(UTC)
     except (ValueError, OverflowError):
         raise RowError(name, _("Ngày giờ không hợp lệ: dùng ISO 8601, ví dụ 2023-08-15T09:30:00+07:00, "
                                "hoặc yyyyMMddHHmmss.")) from None
-
-
-@functools.lru_cache(maxsize=4096)
-def _utc(text, zone):
-    """Return the moment `text` names, in UTC; raise ValueError or OverflowError if it names none.
-
-    Cached (bounded; datetimes are immutable): a national row sends each of its dates about twice, its steps
-    repeating the dossier's reception and due dates, and parsing and converting is most of a date's cost.
-    """
-    if COMPACT_MOMENT.match(text):
-        text = f"{text[:8]}T{text[8:]}"
-    moment = datetime.fromisoformat(text)
-    moment = moment.replace(tzinfo=zone) if moment.tzinfo is None else moment
-    # The database keeps UTC: a moment that has none (year 0 or 10000) is invalid. Kept in UTC from here,
-    # so the comparisons, the status moment and the digest convert nothing again (the same instants).
-    return moment.astimezone(UTC)
 
 
 def _flag(raw, name):
@@ -159,9 +151,7 @@ def _clean(row, procedures, units, scope_ids, zone):
         raise RowError(None, _("Mỗi hồ sơ phải là một đối tượng JSON."))
     # Only strings can hold a NUL: str() of a list (supplements, steps, fees) shows it escaped, so formatting
     # one here found nothing and cost more than the rest of the row's checks (their items are checked below).
-    # Nearly no row holds one: look for the field that does (the first in PUSHED order) only when one does.
-    with_nul = any(isinstance(value, str) and "\x00" in value for value in row.values()) and next(
-        (name for name in PUSHED if isinstance(value := row.get(name), str) and "\x00" in value), None)
+    with_nul = next((name for name in PUSHED if isinstance(value := row.get(name), str) and "\x00" in value), None)
     if with_nul:  # PostgreSQL text cannot hold it
         raise RowError(with_nul, _("Giá trị không được chứa ký tự rỗng (NUL)."))
     code = str(row.get("code") or "").strip()
@@ -338,9 +328,10 @@ def dossiers_import(*, rows, source, actor, channel, dry_run=False, partial=Fals
                            field="dossiers", code="too_many_rows")
     summary = Summary(dry_run=dry_run, partial=partial, rows=len(rows), shape=shape)
     scope_ids = actor.scope_unit_ids if not actor.is_admin else None
-    if shape == dvcqg.SHAPE:
-        rows = [dvcqg.to_portal_row(row) for row in rows]
-    cleaned, children = _validate(rows, scope_ids, summary)
+    with _collections_paused():
+        if shape == dvcqg.SHAPE:
+            rows = [dvcqg.to_portal_row(row) for row in rows]
+        cleaned, children = _validate(rows, scope_ids, summary)
     _stop_if_rejected(summary)
     owns_transaction = not transaction.get_connection().in_atomic_block
     with transaction.atomic():
@@ -446,6 +437,25 @@ def _validate(rows, scope_ids, summary):
             continue
         cleaned[code], children[code] = (number, values), extra
     return cleaned, children
+
+
+@contextmanager
+def _collections_paused():
+    """Pause the cyclic garbage collector while a batch's rows are converted and validated.
+
+    Everything made there stays alive until the batch is written (the rows, their cleaned values), so a
+    collection then frees nothing; yet those allocations set off collections that walk every tracked object,
+    the request's decoded rows included: 40 % of the time for 10,000 rows of the portal's shape, 20 % of
+    the national shape's. Collection resumes at the end (whoever paused it resumes it).
+    """
+    paused = gc.isenabled()
+    if paused:
+        gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
 
 
 def _units(names):

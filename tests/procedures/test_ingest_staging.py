@@ -227,7 +227,9 @@ def test_existing_rows_are_read_by_one_index_probe_a_code_whatever_the_planner_k
     [(sql, params)] = seen
     with connection.cursor() as cursor:
         plan = _plan_with(cursor, sql, params)
-    assert "Nested Loop" in plan and "Index Scan using dossier_unique_source_code" in plan, plan
+    # (source, code) or code: either index answers one code in a few pages.
+    assert "Nested Loop" in plan and "Function Scan on unnest" in plan, plan
+    assert "Index Scan using dossier_unique_source_code" in plan or "Index Scan using dossier_code" in plan, plan
     assert "Seq Scan on procedures_dossier" not in plan and "Bitmap" not in plan, plan
 
 
