@@ -6,11 +6,12 @@
 In a dedicated database (`<DATABASE_URL's name>_growth`, dropped at the end unless --keep), seeded as
 `dossier_ingest.py` seeds its own, it loads the same generated year of dossiers in process, batch after batch
 (`dossiers_import`, no HTTP), and prints each tenth's median batch time. When the stored count reaches each
-`--at` mark it sends `--probes` fresh batches under EXPLAIN (ANALYZE, BUFFERS, WAL) and prints, per
+`--at` mark it sends `--probes` fresh batches (0: none) under EXPLAIN (ANALYZE, BUFFERS, WAL) and prints, per
 statement (existing-row lookup, main statement, month cells, day cells, COMMIT): time, shared buffers hit /
 read / dirtied / written, WAL records / full-page images / bytes, foreign-key trigger time; then the rows,
 heap and index sizes of the tables the batch writes, beside shared_buffers, and per relation the buffers
 the probe batches hit and read (pg_statio) and the statistics tables' HOT updates (pg_stat_user_tables).
+`--in-time-order` sends the year in order of reception, as a live sync would.
 """
 
 import argparse
@@ -43,6 +44,8 @@ def main():
         seeded = argparse.Namespace(units=args.units, procedures=args.procedures, seed=args.seed)
         _secret, _units, _procedures, plan = base.seed(seeded)
         rows = base.generate(argparse.Namespace(rows=args.rows, seed=args.seed), plan)
+        if args.in_time_order:
+            rows.sort(key=lambda row: row[4])  # received_at, ISO 8601 in one zone: text order is time order
         load(args, plan, rows)
     finally:
         base.close_django_connections()
@@ -60,6 +63,9 @@ def parse_args():
     parser.add_argument("--procedures", type=int, default=300)
     parser.add_argument("--shape", choices=["portal", "dvcqg"], default="portal")
     parser.add_argument("--seed", type=int, default=20230815)
+    parser.add_argument("--in-time-order", action="store_true",
+                        help="send the year in order of reception, as a live sync would (default: the bench's "
+                             "random order, every batch spread over the whole year)")
     parser.add_argument("--database")
     parser.add_argument("--keep", action="store_true")
     return parser.parse_args()
@@ -82,7 +88,7 @@ def load(args, plan, rows):
     from procedures.ingest import dossiers_import
 
     actor, source = actor_and_source(args.shape)
-    marks = sorted(int(mark) for mark in args.at.split(","))
+    marks = sorted(int(mark) for mark in args.at.split(",")) if args.probes else []
     took = []
     for start in range(0, len(rows), args.batch):
         while marks and start >= marks[0]:
