@@ -252,10 +252,12 @@ class Dossier(models.Model):
     code = models.CharField(_("mã hồ sơ"), max_length=100)
     procedure = models.ForeignKey(Procedure, verbose_name=_("thủ tục"), on_delete=models.PROTECT,
                                   related_name="dossiers")
+    # No index of their own: (unit, received_at, id) and (receiving_unit, received_at, id) below begin with them
+    # and serve every lookup by unit; a second index would only be written on every ingested dossier.
     unit = models.ForeignKey(Unit, verbose_name=_("đơn vị có thẩm quyền giải quyết"), on_delete=models.PROTECT,
-                             related_name="dossiers")
+                             related_name="dossiers", db_index=False)
     receiving_unit = models.ForeignKey(Unit, verbose_name=_("đơn vị tiếp nhận"), null=True, blank=True,
-                                       on_delete=models.PROTECT, related_name="received_dossiers")
+                                       on_delete=models.PROTECT, related_name="received_dossiers", db_index=False)
     field_code = models.CharField(_("mã lĩnh vực"), max_length=30, blank=True)
     channel = models.CharField(_("kênh nộp"), max_length=10, choices=Channel.choices)
     status = models.CharField(_("trạng thái"), max_length=2, choices=DossierStatus.choices,
@@ -279,8 +281,9 @@ class Dossier(models.Model):
     fees = models.JSONField(_("danh sách lệ phí"), default=list, blank=True)
     details_digest = models.CharField(_("dấu vân tay bổ sung và quá trình xử lý"), max_length=64, blank=True,
                                       editable=False)
+    # Indexed by dossier_last_import below.
     last_import = models.ForeignKey(DossierImport, verbose_name=_("lần nhận gần nhất"), null=True, blank=True,
-                                    on_delete=models.SET_NULL, related_name="+")
+                                    on_delete=models.SET_NULL, related_name="+", db_index=False)
 
     class Meta:
         verbose_name = _("hồ sơ")
@@ -381,7 +384,9 @@ STAT_COUNTERS = [
 class DossierStatCells(models.Model):
     """The counters of one summary cell (unit × procedure × a span of days); see DossierMonthStat."""
 
-    unit = models.ForeignKey(Unit, verbose_name=_("đơn vị"), on_delete=models.CASCADE, related_name="+")
+    # No index of its own: the cell's unique (unit, procedure, date) begins with the unit.
+    unit = models.ForeignKey(Unit, verbose_name=_("đơn vị"), on_delete=models.CASCADE, related_name="+",
+                             db_index=False)
     procedure = models.ForeignKey(Procedure, verbose_name=_("thủ tục"), on_delete=models.CASCADE, related_name="+")
     received = models.IntegerField(_("tiếp nhận"), default=0)
     received_online = models.IntegerField(_("tiếp nhận trực tuyến"), default=0)
