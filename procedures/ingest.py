@@ -13,11 +13,9 @@ before and after the change alike; a row that would touch another unit's dossier
 row naming an unknown unit, so the answer never tells what exists outside the key's scope.
 """
 
-import gc
 import hashlib
 import json
 import re
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -304,26 +302,6 @@ def _hash(supplements, steps):
     return hashlib.sha256(json.dumps(payload, separators=(",", ":")).encode()).hexdigest()
 
 
-@contextmanager
-def _collections_paused():
-    """Pause the cyclic garbage collector while a batch is imported.
-
-    Nearly everything an import makes stays alive until it ends (the rows, their cleaned and stored values,
-    the rows it COPYs), so a collection then frees nothing; yet those allocations set off collections that
-    walk every tracked object, the request's decoded rows included: 40 % of the validation's time for 10,000
-    rows of the portal's shape, 20 % of the national shape's, and some 6 % of the whole import. Collection
-    resumes at the end, also when the import raises (whoever paused it resumes it).
-    """
-    paused = gc.isenabled()
-    if paused:
-        gc.disable()
-    try:
-        yield
-    finally:
-        if paused:
-            gc.enable()
-
-
 def default_source(actor):
     """Return the source a push writes to when it names none: the key's first, else the person's name."""
     if actor.api_key is not None:
@@ -331,7 +309,6 @@ def default_source(actor):
     return actor.user.get_username()
 
 
-@_collections_paused()
 def dossiers_import(*, rows, source, actor, channel, dry_run=False, partial=False, refresh=True, shape="portal"):
     """Validate and upsert a batch; return the summary. Raise BatchRejected if all-or-nothing fails.
 

@@ -1,4 +1,3 @@
-import gc
 from collections import Counter
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -129,26 +128,6 @@ def test_same_code_twice_in_a_batch_with_different_content_is_rejected(procedure
         push(system, [row("HS-1"), row("HS-1", channel="post")])
     assert rejected.value.summary["conflicts"][0]["field"] == "code"
     assert push(system, [row("HS-1"), row("HS-1")])["counts"]["created"] == 1  # identical repeats are harmless
-
-
-class Watched(dict):
-    """A row that notes whether the garbage collector was on each time validation reads its code."""
-
-    seen = []
-
-    def get(self, key, default=None):
-        if key == "code":
-            Watched.seen.append(gc.isenabled())
-        return super().get(key, default)
-
-
-def test_validation_pauses_the_garbage_collector_and_always_resumes_it(procedure, system):
-    Watched.seen = []
-    assert push(system, [Watched(row("HS-1")), Watched(row("HS-2"))])["counts"]["created"] == 2
-    with pytest.raises(BatchRejected):
-        push(system, [Watched(row("HS-3", channel="fax"))])
-    assert Watched.seen and not any(Watched.seen)  # paused while the rows were read
-    assert gc.isenabled()  # and on again after a batch written and after a batch refused
 
 
 def test_key_bound_to_unit_a_cannot_write_unit_b(procedure, system, cast):
