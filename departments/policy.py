@@ -23,13 +23,26 @@ from kernel.prepared import PreparedQuery
 from .models import ApiKey, Role, Unit
 
 ROLE_PRECEDENCE = [Role.ADMIN, Role.REVIEWER, Role.STAFF, Role.EXTERNAL_SYSTEM]
-# The ids of the subtree of a key's units, or of a person's units (`Actor.home_units`): asked on every request
-# of a key or a staff member, so compiled once (kernel.prepared); the rows are read afresh each time.
-KEY_SCOPE = PreparedQuery(
-    lambda key: Unit.objects.subtrees_of(Unit.objects.filter(api_keys=key)).order_by().values_list("pk"), "key")
-MEMBER_SCOPE = PreparedQuery(
-    lambda user: Unit.objects.subtrees_of(Unit.objects.filter(memberships__user=user)).order_by().values_list("pk"),
-    -1)
+
+
+def _units_of_key(key):
+    """The units a key acts for directly (`Actor.home_units` of a key)."""
+    return Unit.objects.filter(api_keys=key)
+
+
+def _units_of_member(user):
+    """The units a person acts for directly: their memberships (`Actor.home_units` of a person)."""
+    return Unit.objects.filter(memberships__user=user)
+
+
+def _subtree_ids(units):
+    return Unit.objects.subtrees_of(units).order_by().values_list("pk")
+
+
+# The ids of the subtree of a key's units, or of a person's units: asked on every request of a key or a staff
+# member, so compiled once (kernel.prepared); the rows are read afresh each time.
+KEY_SCOPE = PreparedQuery(lambda key: _subtree_ids(_units_of_key(key)), "key")
+MEMBER_SCOPE = PreparedQuery(lambda user: _subtree_ids(_units_of_member(user)), -1)
 
 
 def role_of(user):
@@ -93,10 +106,10 @@ class Actor:
     def home_units(self):
         """Return the units this actor acts for directly (memberships, or the key's units)."""
         if self.api_key is not None:
-            return self.api_key.units.all()
+            return _units_of_key(self.api_key)
         if self.user is None or not self.user.is_authenticated:
             return Unit.objects.none()
-        return Unit.objects.filter(memberships__user=self.user)
+        return _units_of_member(self.user)
 
     @cached_property
     def scope_unit_ids(self):

@@ -117,11 +117,16 @@ class BoundedCountPaginator(Paginator):
         return OpenEndedPage(rows[: self.per_page], number, self, more=len(rows) > self.per_page)
 
 
+def ascii_digits(raw):
+    """Return whether `raw` is only 0-9: str.isdigit() also accepts "²" and "٣", which int() reads or chokes on."""
+    return raw.isascii() and raw.isdigit()
+
+
 def _page_number(number):
     """Return `number` as a page number from 1 on if it plainly is one (1, "2"), else None."""
     if isinstance(number, int) and not isinstance(number, bool):
         whole = number
-    elif isinstance(number, str) and number.isascii() and number.isdigit():
+    elif isinstance(number, str) and ascii_digits(number):
         whole = int(number)
     else:
         return None

@@ -73,10 +73,10 @@ class LiveRateThrottle(SimpleRateThrottle):
         return False
 
 
-
-
 def _by_key(request):
     return isinstance(getattr(request, "auth", None), ApiKey)
+
+
 class ApiKeyRateThrottle(LiveRateThrottle):
     """Limit each API key on its own, whoever else shares the service account."""
 

@@ -4,12 +4,7 @@ from rest_framework import pagination
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
-from ..paginators import COUNT_CAP, BoundedCountPaginator
-
-
-def ascii_digits(raw):
-    """Return whether `raw` is only 0-9: str.isdigit() also accepts "²" and "٣", which int() reads or chokes on."""
-    return raw.isascii() and raw.isdigit()
+from ..paginators import COUNT_CAP, BoundedCountPaginator, ascii_digits
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
